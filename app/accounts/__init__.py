@@ -1,0 +1,1 @@
+"""Schools, teacher and admin accounts, sign-in sessions."""

@@ -1,0 +1,1 @@
+"""Classes, join codes, pseudonymous pupils and the packs opened for a class."""

@@ -1,0 +1,207 @@
+"""Teachers: classes, join codes, opening packs, the live class page. Pupils: joining and resuming."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.classroom import pseudonyms
+from app.classroom.models import Class
+from app.classroom.qr import qr_svg
+from app.classroom.services import (
+    ClassroomError,
+    classes_of,
+    close_pack,
+    create_class,
+    join,
+    open_class_by_code,
+    open_pack,
+    open_pack_ids,
+    pupil_by_resume_code,
+    pupils_of,
+)
+from app.packs.library import usable_packs
+from app.packs.models import Pack
+from app.progress.services import class_progress
+from app.security.authz import check_class, check_pack_usable, require_teacher
+from app.security.codes import display, normalise
+from app.web.deps import DbDep, LupeDep, PrincipalDep, client_address, is_htmx
+
+router = APIRouter()
+
+Text = Annotated[str, Form(max_length=2000)]
+
+
+@router.get("/teacher")
+def dashboard(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep) -> Response:
+    account = require_teacher(principal)
+    assert account.school_id is not None
+    classes = classes_of(db, school_id=account.school_id, teacher_id=account.id)
+    return lupe.renderer.render(request, "classroom/dashboard.html", {"classes": classes, "error": None}, principal=principal)
+
+
+@router.post("/teacher/classes")
+def new_class(request: Request, lupe: LupeDep, principal: PrincipalDep, name: Text) -> Response:
+    account = require_teacher(principal)
+    assert account.school_id is not None
+    try:
+        with lupe.db.writing() as db:
+            school_class = create_class(db, school_id=account.school_id, teacher_id=account.id, name=name)
+    except ClassroomError as error:
+        with lupe.db.read_session() as db:
+            classes = classes_of(db, school_id=account.school_id, teacher_id=account.id)
+        return lupe.renderer.render(request, "classroom/dashboard.html", {"classes": classes, "error": error.code}, principal=principal, status_code=422)
+    return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
+
+
+def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Class, school_id: int) -> dict:
+    assert school_class.id is not None
+    opened = open_pack_ids(db, school_class.id)
+    packs = usable_packs(db, lupe.packs, school_id=school_id)
+    open_packs = [(pack.id, compiled) for pack, compiled in packs if pack.id in opened]
+    join_url = str(request.url_for("join_link", code=school_class.join_code))
+    return {
+        "school_class": school_class,
+        "code": display(school_class.join_code),
+        "join_url": join_url,
+        "packs": packs,
+        "opened": opened,
+        "progress": class_progress(db, class_id=school_class.id, packs=open_packs),  # type: ignore[arg-type]
+    }
+
+
+@router.get("/teacher/classes/{class_id}")
+def class_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
+    account = require_teacher(principal)
+    school_class = check_class(account, db.get(Class, class_id))
+    context = _class_context(request, lupe, db, school_class, account.school_id or 0)
+    return lupe.renderer.render(request, "classroom/class.html", context, principal=principal)
+
+
+@router.get("/teacher/classes/{class_id}/progress")
+def class_progress_fragment(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
+    """The progress part of the class page, which the page polls while pupils work."""
+    account = require_teacher(principal)
+    school_class = check_class(account, db.get(Class, class_id))
+    context = _class_context(request, lupe, db, school_class, account.school_id or 0)
+    return lupe.renderer.render(request, "classroom/class.html", context, principal=principal, block="progress" if is_htmx(request) else None)
+
+
+@router.get("/teacher/classes/{class_id}/projector")
+def projector(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
+    account = require_teacher(principal)
+    school_class = check_class(account, db.get(Class, class_id))
+    assert school_class.id is not None
+    join_url = str(request.url_for("join_link", code=school_class.join_code))
+    context = {
+        "school_class": school_class,
+        "code": display(school_class.join_code),
+        "join_url": join_url,
+        "qr": qr_svg(join_url, title=display(school_class.join_code)),
+        "joined": len(pupils_of(db, school_class.id)),
+        "site": f"{request.url.netloc}",
+    }
+    return lupe.renderer.render(request, "classroom/projector.html", context, principal=principal, block="joined" if is_htmx(request) else None)
+
+
+@router.post("/teacher/classes/{class_id}/packs")
+def open_pack_for_class(lupe: LupeDep, principal: PrincipalDep, class_id: int, pack_id: Annotated[int, Form()]) -> Response:
+    account = require_teacher(principal)
+    with lupe.db.writing() as db:
+        school_class = check_class(account, db.get(Class, class_id))
+        check_pack_usable(account, db.get(Pack, pack_id))
+        open_pack(db, class_id=class_id, pack_id=pack_id)
+    return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
+
+
+@router.post("/teacher/classes/{class_id}/packs/{pack_id}/close")
+def close_pack_for_class(lupe: LupeDep, principal: PrincipalDep, class_id: int, pack_id: int) -> Response:
+    account = require_teacher(principal)
+    with lupe.db.writing() as db:
+        school_class = check_class(account, db.get(Class, class_id))
+        close_pack(db, class_id=class_id, pack_id=pack_id)
+    return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
+
+
+# Pupils
+
+
+def _join_form(request: Request, lupe: LupeDep, principal: PrincipalDep, *, code: str, error: str | None, status: int) -> Response:
+    return lupe.renderer.render(request, "classroom/join.html", {"code": code[:20], "error": error}, principal=principal, status_code=status)
+
+
+def _name_form(request: Request, lupe: LupeDep, principal: PrincipalDep, school_class: Class, *, pseudonym: str | None = None, error: str | None = None, status: int = 200) -> Response:
+    language = lupe.renderer.language(request, principal)
+    context = {"school_class": school_class, "code": school_class.join_code, "pseudonym": pseudonym if pseudonym is not None else pseudonyms.suggest(language), "error": error}
+    return lupe.renderer.render(request, "classroom/join_name.html", context, principal=principal, status_code=status)
+
+
+def _find_class(request: Request, lupe: LupeDep, db: DbDep, raw_code: str) -> Class | str:
+    """The open class for ``raw_code``, or why not ("throttled" or "unknown_code")."""
+    address = client_address(request)
+    if lupe.limits.join_by_address.blocked(address):
+        return "throttled"
+    school_class = open_class_by_code(db, raw_code)
+    if school_class is None:
+        lupe.limits.join_by_address.fail(address)
+        return "unknown_code"
+    return school_class
+
+
+@router.post("/join")
+def join_with_code(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: Text) -> Response:
+    found = _find_class(request, lupe, db, code)
+    if isinstance(found, str):
+        return _join_form(request, lupe, principal, code=code, error=found, status=429 if found == "throttled" else 422)
+    return _name_form(request, lupe, principal, found)
+
+
+@router.get("/join/{code}", name="join_link")
+def join_link(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: str) -> Response:
+    found = _find_class(request, lupe, db, code)
+    if isinstance(found, str):
+        return _join_form(request, lupe, principal, code="", error=found, status=429 if found == "throttled" else 404)
+    return _name_form(request, lupe, principal, found)
+
+
+@router.post("/join/{code}")
+def join_with_pseudonym(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: str, pseudonym: Text) -> Response:
+    found = _find_class(request, lupe, db, code)
+    if isinstance(found, str):
+        return _join_form(request, lupe, principal, code="", error=found, status=429 if found == "throttled" else 404)
+    try:
+        with lupe.db.writing() as session:
+            school_class = session.get(Class, found.id)
+            assert school_class is not None
+            pupil, resume_code = join(session, school_class, pseudonym)
+            cookie = lupe.cookies.start(session, pupil_id=pupil.id)
+    except ClassroomError as error:
+        return _name_form(request, lupe, principal, found, pseudonym=pseudonym[:60], error=error.code, status=422)
+    response = lupe.renderer.render(request, "classroom/welcome.html", {"pseudonym": pupil.pseudonym, "resume_code": display(resume_code)}, principal=principal)
+    lupe.cookies.set(response, cookie)
+    return response
+
+
+@router.get("/resume")
+def resume_page(request: Request, lupe: LupeDep, principal: PrincipalDep) -> Response:
+    return lupe.renderer.render(request, "classroom/resume.html", {"error": None}, principal=principal)
+
+
+@router.post("/resume")
+def resume(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, resume_code: Text) -> Response:
+    """Continue as a pupil on another device with the personal resume code."""
+    address = client_address(request)
+    if lupe.limits.resume_by_address.blocked(address):
+        return lupe.renderer.render(request, "classroom/resume.html", {"error": "throttled"}, principal=principal, status_code=429)
+    pupil = pupil_by_resume_code(db, resume_code)
+    if pupil is None:
+        lupe.limits.resume_by_address.fail(address)
+        error = "unknown_resume_code" if normalise(resume_code) else "empty"
+        return lupe.renderer.render(request, "classroom/resume.html", {"error": error}, principal=principal, status_code=422)
+    with lupe.db.writing() as session:
+        cookie = lupe.cookies.start(session, pupil_id=pupil.id)
+    response = RedirectResponse("/play", status_code=303)
+    lupe.cookies.set(response, cookie)
+    return response

@@ -1,0 +1,122 @@
+"""The ``lupe`` command: serve, db upgrade, admin create, packs check."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.settings import PROJECT_ROOT, Settings
+
+cli = typer.Typer(help="Lupe: media-literacy practice for schools.", no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+admin_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
+packs_cli = typer.Typer(help="Lesson packs.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(admin_cli, name="admin")
+cli.add_typer(packs_cli, name="packs")
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Apply every Alembic migration to the configured database."""
+    from alembic import command
+    from alembic.config import Config
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = settings.effective_database_url
+    command.upgrade(config, "head")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the current version."""
+    upgrade_database(Settings())
+    typer.echo("database is up to date")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (LUPE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (LUPE_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (LUPE_WORKERS).")] = None,
+) -> None:
+    """Migrate, load the shipped lesson packs, and serve Lupe."""
+    import uvicorn
+
+    from app.db import Database
+    from app.packs.library import sync_shipped_packs
+
+    settings = Settings()
+    upgrade_database(settings)
+    database = Database.from_settings(settings)
+    loaded = sync_shipped_packs(database, settings.lessons_dir)
+    database.close()
+    typer.echo(f"{sum(1 for p in loaded if p.compiled)} lesson packs ready; serving on http://{host or settings.host}:{port or settings.port}")
+    settings.signing_key()  # create the key once, before any worker starts
+    uvicorn.run(
+        "app.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        proxy_headers=True,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@admin_cli.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail of the new admin.")],
+    school: Annotated[str, typer.Option(help="Name of the school to create.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "Admin",
+) -> None:
+    """Create a school and its first admin; asks for the password (or LUPE_ADMIN_PASSWORD)."""
+    from app.accounts.services import AccountError, create_school_with_admin
+    from app.db import Database
+
+    password = os.environ.get("LUPE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    settings = Settings()
+    database = Database.from_settings(settings)
+    try:
+        with database.writing() as db:
+            create_school_with_admin(db, school_name=school, email=email, display_name=name, password=password)
+    except AccountError as error:
+        typer.echo(f"error: {error.code.replace('_', ' ')}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        database.close()
+    typer.echo(f"created school {school!r} with admin {email}")
+
+
+@packs_cli.command("check")
+def packs_check(paths: Annotated[list[Path], typer.Argument(help="Pack folders, or folders of packs.")]) -> None:
+    """Print every problem as path:line:col: severity[CODE] message; exit 1 on errors."""
+    from app.packs.library import check_folder, pack_folders
+
+    folders = pack_folders(paths)
+    if not folders:
+        typer.echo(f"error: no pack found in {' '.join(map(str, paths))} (a pack is a folder with pack.md)", err=True)
+        raise typer.Exit(1)
+    errors = 0
+    for folder in folders:
+        checked = check_folder(folder, shown_as=os.path.relpath(folder))
+        for diagnostic in checked.diagnostics:
+            typer.echo(str(diagnostic))
+        errors += sum(1 for d in checked.diagnostics if d.severity == "error")
+    typer.echo(f"{len(folders)} pack(s) checked, {errors} error(s)", err=True)
+    raise typer.Exit(1 if errors else 0)
+
+
+def main() -> None:
+    cli(prog_name="lupe")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

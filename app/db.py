@@ -1,0 +1,203 @@
+"""Database access: the engine, SQLite pragmas, read and write sessions, the answer writer.
+
+SQLite allows one writer at a time. Ordinary writes open their transaction with
+``BEGIN IMMEDIATE`` so they queue on the busy timeout instead of failing when a read
+turns into a write; answers, which arrive in bursts, go through :class:`AnswerWriter`,
+one thread that writes them in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITER_BATCH = 256
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url`` with Lupe's connection settings for SQLite or PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN IMMEDIATE is possible.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("lupe_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass
+class Database:
+    """The engine of one app process and the ways to use it."""
+
+    engine: Engine
+    writer: AnswerWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._write_engine = self.engine.execution_options(lupe_begin="IMMEDIATE")
+        self.writer = AnswerWriter(self._write_engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(create_db_engine(settings.effective_database_url))
+
+    def read_session(self) -> Session:
+        """A session for reading; writes through it may wait on SQLite."""
+        return Session(self.engine, expire_on_commit=False)
+
+    def write_session(self) -> Session:
+        """A session whose transaction takes the write lock at its start."""
+        return Session(self._write_engine, expire_on_commit=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write session committed on success and rolled back on error."""
+        with self.write_session() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def is_reachable(self) -> bool:
+        """Whether a trivial query succeeds now."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # any driver error means "not reachable"
+            log.warning("database unreachable", exc_info=True)
+            return False
+
+    def close(self) -> None:
+        self.writer.stop()
+        self.engine.dispose()
+
+
+class AnswerWriter:
+    """The one place that stores answers: a thread that writes them in batches.
+
+    A whole class submitting in the same second becomes a few transactions instead
+    of thirty competing for SQLite's write lock. ``INSERT … ON CONFLICT DO NOTHING``
+    on the answer's unique key makes a double click or a retried request store one row.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: queue.SimpleQueue[tuple[Any, asyncio.Future[bool]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="lupe-answer-writer", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self._queue.put(None)
+                self._thread.join(timeout=10)
+            self._thread = None
+
+    async def store(self, values: dict[str, Any]) -> bool:
+        """Store one answer; True when it is new, False when it was already stored."""
+        self.start()
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.put((values, future))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < WRITER_BATCH:
+                try:
+                    entry = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if entry is None:
+                    self._write(batch)
+                    return
+                batch.append(entry)
+            self._write(batch)
+
+    def _write(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
+        try:
+            with self._engine.begin() as connection:
+                results = [self._insert(connection, values) for values, _ in batch]
+        except Exception:
+            # One bad row (say, a pupil deleted meanwhile) must not fail its neighbours.
+            if len(batch) > 1:
+                for entry in batch:
+                    self._write([entry])
+                return
+            _resolve(batch[0][1], error=True)
+            log.exception("answer could not be stored")
+            return
+        for (_, future), inserted in zip(batch, results, strict=True):
+            _resolve(future, result=inserted)
+
+    def _insert(self, connection: Any, values: dict[str, Any]) -> bool:
+        from app.practice.models import Answer
+
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(Answer.__table__)  # type: ignore[attr-defined]
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["pupil_id", "pack_id", "item_key"])
+        )
+        return bool(connection.execute(statement).rowcount == 1)
+
+
+def _resolve(future: asyncio.Future[bool], *, result: bool = False, error: bool = False) -> None:
+    def settle() -> None:
+        if future.done():
+            return
+        if error:
+            future.set_exception(RuntimeError("answer could not be stored"))
+        else:
+            future.set_result(result)
+
+    try:
+        future.get_loop().call_soon_threadsafe(settle)
+    except RuntimeError:  # the waiting loop is gone; nobody is left to tell
+        log.debug("answer result dropped: event loop closed")

@@ -1,0 +1,48 @@
+"""create_app(settings): middleware, routers, templates, static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
+
+from app import __version__
+from app.accounts.routes import router as accounts_router
+from app.classroom.routes import router as classroom_router
+from app.db import Database
+from app.practice.routes import router as practice_router
+from app.security.headers import SecurityMiddleware
+from app.security.sessions import SessionCookies
+from app.settings import Settings
+from app.templating import STATIC_DIR, Renderer
+from app.web.deps import Lupe
+from app.web.errors import install_error_pages
+from app.web.routes import router as web_router
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """The Lupe web application for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    database = database or Database.from_settings(settings)
+    lupe = Lupe(settings=settings, db=database, renderer=Renderer(settings), cookies=SessionCookies(settings))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        lupe.db.writer.start()
+        yield
+        lupe.db.close()
+
+    app = FastAPI(title="Lupe", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.lupe = lupe
+    for router in (web_router, accounts_router, classroom_router, practice_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_pages(app)
+    app.add_middleware(GZipMiddleware, minimum_size=600)
+    app.add_middleware(SecurityMiddleware, https=settings.https)
+    return app

@@ -1,0 +1,1 @@
+"""Lesson packs: the Markdown format, its validator, rendering and storage."""

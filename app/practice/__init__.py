@@ -1,0 +1,1 @@
+"""A pupil playing a pack: items, answers, feedback, summary."""

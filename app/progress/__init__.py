@@ -1,0 +1,1 @@
+"""What a teacher sees of a class's work: progress per pupil, share correct per item."""

@@ -1,0 +1,1 @@
+"""Authorisation, sessions, passwords, codes, rate limits and HTTP security headers."""

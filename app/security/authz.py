@@ -1,0 +1,67 @@
+"""Every authorisation decision of Lupe. Routes call these; they never decide inline.
+
+Things a principal may not see are reported as missing (404), so that ids of other
+schools' classes or packs cannot be probed.
+"""
+
+from __future__ import annotations
+
+from app.accounts.models import Role
+from app.classroom.models import Class
+from app.packs.models import Pack
+from app.security.sessions import Principal, SignedInAccount, SignedInPupil
+
+
+class SignInRequired(Exception):
+    """The request needs a signed-in teacher or admin."""
+
+
+class PupilSignInRequired(Exception):
+    """The request needs a pupil who has joined a class."""
+
+
+class NotVisible(Exception):
+    """The thing does not exist for this principal (rendered as 404)."""
+
+
+TEACHING_ROLES = frozenset({Role.teacher, Role.school_admin})
+
+
+def require_teacher(principal: Principal) -> SignedInAccount:
+    """A signed-in account of a school that may run classes."""
+    account = principal.account
+    if account is None:
+        raise SignInRequired
+    if account.role not in TEACHING_ROLES or account.school_id is None:
+        raise NotVisible
+    return account
+
+
+def require_pupil(principal: Principal) -> SignedInPupil:
+    if principal.pupil is None:
+        raise PupilSignInRequired
+    return principal.pupil
+
+
+def check_class(account: SignedInAccount, school_class: Class | None) -> Class:
+    """The class's own teacher, or an admin of its school, may run and view it."""
+    if school_class is None or school_class.school_id != account.school_id:
+        raise NotVisible
+    if school_class.teacher_id != account.id and account.role != Role.school_admin:
+        raise NotVisible
+    return school_class
+
+
+def check_pack_usable(account: SignedInAccount, pack: Pack | None) -> Pack:
+    """Shipped packs are for everyone; a school's packs only for that school."""
+    if pack is None or pack.current_version_id is None:
+        raise NotVisible
+    if not pack.shipped and pack.school_id != account.school_id:
+        raise NotVisible
+    return pack
+
+
+def check_pupil_plays(pupil: SignedInPupil, pack_id: int, open_pack_ids: set[int]) -> None:
+    """A pupil plays only packs opened for their own class."""
+    if pack_id not in open_pack_ids:
+        raise NotVisible

@@ -1,0 +1,141 @@
+"""Server-side sign-in sessions behind a signed, HttpOnly cookie.
+
+The cookie carries a random token signed with the secret key; the database keeps
+only the token's hash. Signing out deletes the row, so an old cookie is dead at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select
+from sqlmodel import Session
+from starlette.responses import Response
+
+from app.accounts.models import Account, AuthSession, Role
+from app.classroom.models import Class, Pupil
+from app.clock import now
+from app.security.codes import digest, new_token
+from app.settings import Settings
+
+COOKIE_NAME = "lupe_session"
+
+
+@dataclass(frozen=True)
+class SignedInAccount:
+    id: int
+    school_id: int | None
+    role: Role
+    display_name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class SignedInPupil:
+    id: str
+    class_id: int
+    school_id: int
+    pseudonym: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: an account, a pupil, or nobody."""
+
+    token_hash: str | None = None
+    account: SignedInAccount | None = None
+    pupil: SignedInPupil | None = None
+
+
+ANONYMOUS = Principal()
+
+
+class SessionCookies:
+    """Signs and reads the session cookie with the instance's key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._serializer = URLSafeSerializer(settings.signing_key(), salt="lupe-session")
+
+    def start(self, db: Session, *, account_id: int | None = None, pupil_id: str | None = None) -> str:
+        """Create a session row and return the cookie value for it."""
+        token = new_token()
+        db.add(
+            AuthSession(
+                token_hash=digest(token),
+                account_id=account_id,
+                pupil_id=pupil_id,
+                expires_at=now() + timedelta(hours=self._settings.session_hours),
+            )
+        )
+        return str(self._serializer.dumps(token))
+
+    def token_hash(self, cookie: str | None) -> str | None:
+        """The hash of the token in a validly signed cookie, else None."""
+        if not cookie or len(cookie) > 512:
+            return None
+        try:
+            token = self._serializer.loads(cookie)
+        except BadSignature:
+            return None
+        return digest(token) if isinstance(token, str) else None
+
+    def set(self, response: Response, value: str) -> None:
+        response.set_cookie(
+            COOKIE_NAME,
+            value,
+            max_age=self._settings.session_hours * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=self._settings.https,
+            path="/",
+        )
+
+    def clear(self, response: Response) -> None:
+        response.delete_cookie(
+            COOKIE_NAME, httponly=True, samesite="lax", secure=self._settings.https, path="/"
+        )
+
+
+def load_principal(db: Session, token_hash: str | None) -> Principal:
+    """Who holds the session ``token_hash``; anonymous when unknown, expired or disabled."""
+    if token_hash is None:
+        return ANONYMOUS
+    row = db.execute(
+        select(
+            AuthSession.account_id,
+            AuthSession.pupil_id,
+            AuthSession.expires_at,
+        ).where(AuthSession.token_hash == token_hash)  # type: ignore[arg-type]
+    ).first()
+    if row is None or row.expires_at <= now():
+        return ANONYMOUS
+    if row.account_id is not None:
+        account = db.get(Account, row.account_id)
+        if account is None or account.disabled:
+            return ANONYMOUS
+        assert account.id is not None
+        return Principal(
+            token_hash=token_hash,
+            account=SignedInAccount(
+                account.id, account.school_id, Role(account.role), account.display_name, account.language
+            ),
+        )
+    found = db.execute(
+        select(Pupil.id, Pupil.class_id, Pupil.pseudonym, Class.school_id, Class.is_open)
+        .join(Class, Class.id == Pupil.class_id)  # type: ignore[arg-type]
+        .where(Pupil.id == row.pupil_id)  # type: ignore[arg-type]
+    ).first()
+    if found is None or not found.is_open:
+        return ANONYMOUS
+    return Principal(
+        token_hash=token_hash,
+        pupil=SignedInPupil(found.id, found.class_id, found.school_id, found.pseudonym),
+    )
+
+
+def end_session(db: Session, token_hash: str | None) -> None:
+    if token_hash:
+        db.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))  # type: ignore[arg-type]

@@ -1,0 +1,93 @@
+"""Jinja2 rendering: one template per page, its HTMX fragments are blocks of it.
+
+Block names are always chosen by the route's code, never taken from the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments import render_block
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, gettext_for
+from app.security.sessions import ANONYMOUS, Principal
+from app.settings import PROJECT_ROOT, Settings
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+@cache
+def _asset_version(path: Path, mtime: float) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    """URL of a file in ``static/`` with a content hash, so it can be cached for long."""
+    path = STATIC_DIR / name
+    version = _asset_version(path, path.stat().st_mtime) if path.exists() else "missing"
+    return f"/static/{name}?v={version}"
+
+
+class Renderer:
+    """Renders pages and their fragments in the request's language."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES_DIR)),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(static_url=static_url, languages=LANGUAGES)
+
+    def language(self, request: Request, principal: Principal = ANONYMOUS) -> str:
+        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        if chosen not in LANGUAGES and principal.account is not None:
+            chosen = principal.account.language
+        return choose_language(
+            chosen=chosen,
+            accept_language=request.headers.get("accept-language"),
+            default=self.settings.default_language,
+        )
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        principal: Principal = ANONYMOUS,
+        block: str | None = None,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        """The whole page, or only ``block`` of it for an HTMX swap."""
+        language = self.language(request, principal)
+        gettext, ngettext = gettext_for(language)
+        values = {
+            "request": request,
+            "principal": principal,
+            "lang": language,
+            "current_path": request.url.path,
+            "gettext": gettext,
+            "ngettext": ngettext,
+            "_": gettext,
+            **(context or {}),
+        }
+        if block is None:
+            html = self.env.get_template(template).render(values)
+        else:
+            html = render_block(self.env, template, block, values)
+        response = HTMLResponse(html, status_code=status_code, headers=headers)
+        response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+        return response

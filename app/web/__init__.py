@@ -1,0 +1,1 @@
+"""What every page shares: dependencies, error pages, the home page, health."""

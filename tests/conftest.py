@@ -1,0 +1,162 @@
+"""Shared fixtures: every test gets its own database (SQLite by default, PostgreSQL on request)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from app.cli import upgrade_database
+from app.db import Database
+from app.main import create_app
+from app.packs.library import sync_shipped_packs
+from app.settings import PROJECT_ROOT, Settings
+
+POSTGRES_URL = os.environ.get("LUPE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+LESSONS = PROJECT_ROOT / "lessons"
+PASSWORD = "korrekt-pferd-batterie"
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure means "not available"
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {type(error).__name__}"
+
+
+def require_or_skip(reason: str | None, variable: str) -> None:
+    if reason is None:
+        return
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{reason} ({variable}=1 makes this a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database with the shipped packs, copied for each test."""
+    folder = tmp_path_factory.mktemp("template")
+    settings = Settings(data_dir=folder, secret_key="template", lessons_dir=LESSONS)
+    upgrade_database(settings)
+    database = Database.from_settings(settings)
+    sync_shipped_packs(database, LESSONS)
+    database.close()
+    return folder / "lupe.sqlite3"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    require_or_skip(postgres_available(), "LUPE_REQUIRE_POSTGRES")
+    name = f"lupe_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES_URL)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite by default; tests parametrised with "postgres" get a fresh PostgreSQL database."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        upgrade_database(Settings(database_url=url, data_dir=tmp_path))
+        database = Database(create_engine_for(url))
+        sync_shipped_packs(database, LESSONS)
+        database.close()
+        return url
+    shutil.copy(sqlite_template, tmp_path / "lupe.sqlite3")
+    return ""
+
+
+def create_engine_for(url: str):  # noqa: ANN201
+    from app.db import create_db_engine
+
+    return create_db_engine(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key", lessons_dir=LESSONS)
+
+
+@pytest.fixture
+def app(settings: Settings):  # noqa: ANN201
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app, follow_redirects=True) as test_client:
+        yield test_client
+
+
+def new_client(app) -> TestClient:  # noqa: ANN001
+    """Another browser: its own cookies, same app."""
+    return TestClient(app, follow_redirects=True)
+
+
+def html(response) -> BeautifulSoup:  # noqa: ANN001
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def set_up_school(client: TestClient, email: str = "admin@schule.example") -> None:
+    response = client.post(
+        "/setup",
+        data={"school_name": "Gesamtschule Am See", "display_name": "Frau Berg", "email": email, "password": PASSWORD},
+    )
+    assert response.status_code == 200, response.text
+    assert str(response.url).endswith("/teacher")
+
+
+def create_class(client: TestClient, name: str = "7b") -> tuple[int, str]:
+    """Create a class; return its id and join code."""
+    response = client.post("/teacher/classes", data={"name": name})
+    assert response.status_code == 200
+    class_id = int(str(response.url).rstrip("/").split("/")[-1])
+    code = html(response).select_one(".code.big").get_text(strip=True)
+    return class_id, code
+
+
+def open_pack(client: TestClient, class_id: int, pack_key: str = "echt-oder-erfunden") -> int:
+    pack_id = pack_id_by_key(client, pack_key)
+    response = client.post(f"/teacher/classes/{class_id}/packs", data={"pack_id": pack_id})
+    assert response.status_code == 200
+    return pack_id
+
+
+def pack_id_by_key(client: TestClient, key: str) -> int:
+    from sqlalchemy import select
+
+    from app.packs.models import Pack
+
+    with client.app.state.lupe.db.read_session() as db:  # type: ignore[attr-defined]
+        return db.execute(select(Pack.id).where(Pack.key == key)).scalar_one()
+
+
+def join(client: TestClient, code: str, pseudonym: str) -> str:
+    """Join as a pupil; return the resume code."""
+    response = client.post("/join", data={"code": code})
+    assert response.status_code == 200, response.text
+    response = client.post(f"/join/{code.replace('-', '')}", data={"pseudonym": pseudonym})
+    assert response.status_code == 200, response.text
+    return html(response).select_one(".resume-code").get_text(strip=True)
