@@ -32,6 +32,9 @@ from app.web.deps import DbDep, LupeDep, PrincipalDep, client_address, is_htmx
 router = APIRouter()
 
 Text = Annotated[str, Form(max_length=2000)]
+# No form-level limit: the body limit bounds it, and pseudonyms.clean() answers an empty or
+# overlong name with a clear message instead of a bare "invalid request" page.
+PseudonymField = Annotated[str, Form()]
 
 
 @router.get("/teacher")
@@ -167,7 +170,7 @@ def join_link(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
 
 
 @router.post("/join/{code}")
-def join_with_pseudonym(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: str, pseudonym: Text) -> Response:
+def join_with_pseudonym(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: str, pseudonym: PseudonymField = "") -> Response:
     found = _find_class(request, lupe, db, code)
     if isinstance(found, str):
         return _join_form(request, lupe, principal, code="", error=found, status=429 if found == "throttled" else 404)

@@ -303,7 +303,7 @@ def _callout_parts(path: str, key: str, callouts: list[Any], report: Report) -> 
 
 def _plain_title(stimulus_text: str, item: dict[str, Any]) -> str:
     """A short plain-text name for an item in lists: its material's first words, else its id."""
-    words = " ".join(re.sub(r"[*_#>`\\[\\]]", " ", stimulus_text).split())
+    words = " ".join(re.sub(r"[*_#>`\[\]]", " ", stimulus_text).split())
     if not words:
         return str(item["key"])
     return words if len(words) <= 90 else words[:89].rsplit(" ", 1)[0] + " …"

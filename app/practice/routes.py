@@ -137,4 +137,4 @@ def summary_page(request: Request, lupe: LupeDep, db: DbDep, principal: Principa
         "answers": answers,
         "next_key": next_item_key(compiled, answers),
     }
-    return lupe.renderer.render(request, "practice/summary.html", context, principal=principal)
+    return lupe.renderer.render(request, "practice/summary.html", context, principal=principal, block="item" if is_htmx(request) else None)
