@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -58,7 +57,10 @@ def serve(
     database = Database.from_settings(settings)
     loaded = sync_shipped_packs(database, settings.lessons_dir)
     database.close()
-    typer.echo(f"{sum(1 for p in loaded if p.compiled)} lesson packs ready; serving on http://{host or settings.host}:{port or settings.port}")
+    typer.echo(
+        f"{sum(1 for p in loaded if p.compiled)} lesson packs ready; "
+        f"serving on http://{host or settings.host}:{port or settings.port}"
+    )
     settings.signing_key()  # create the key once, before any worker starts
     uvicorn.run(
         "app.asgi:app",
@@ -119,4 +121,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

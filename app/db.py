@@ -32,9 +32,7 @@ WRITER_BATCH = 256
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url`` with Lupe's connection settings for SQLite or PostgreSQL."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -184,8 +182,10 @@ class AnswerWriter:
             dialect.insert(Answer.__table__)  # type: ignore[attr-defined]
             .values(**values)
             .on_conflict_do_nothing(index_elements=["pupil_id", "pack_id", "item_key"])
+            .returning(Answer.__table__.c.id)  # type: ignore[attr-defined]
         )
-        return bool(connection.execute(statement).rowcount == 1)
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
+        return connection.execute(statement).first() is not None
 
 
 def _resolve(future: asyncio.Future[bool], *, result: bool = False, error: bool = False) -> None:

@@ -9,4 +9,17 @@ from app.practice.models import Answer
 
 metadata = SQLModel.metadata
 
-__all__ = ["Account", "Answer", "AuthSession", "Class", "ClassPack", "Item", "Pack", "PackVersion", "Pupil", "Role", "School", "metadata"]
+__all__ = [
+    "Account",
+    "Answer",
+    "AuthSession",
+    "Class",
+    "ClassPack",
+    "Item",
+    "Pack",
+    "PackVersion",
+    "Pupil",
+    "Role",
+    "School",
+    "metadata",
+]

@@ -17,16 +17,31 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LUPE_", extra="ignore")
 
-    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Folder for the SQLite database and the generated secret key.")
-    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in the data folder. Example: postgresql+psycopg://lupe@db/lupe")
-    secret_key: str = Field(default="", description="Key that signs cookies; generated into the data folder when empty.")
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data", description="Folder for the SQLite database and the generated secret key."
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means SQLite in the data folder. Example: postgresql+psycopg://lupe@db/lupe",
+    )
+    secret_key: str = Field(
+        default="", description="Key that signs cookies; generated into the data folder when empty."
+    )
     host: str = Field(default="127.0.0.1", description="Address `lupe serve` listens on.")
     port: int = Field(default=8000, description="Port `lupe serve` listens on.")
-    workers: int = Field(default=1, description="Number of server processes for `lupe serve` (use PostgreSQL for more than one).")
-    lessons_dir: Path = Field(default=PROJECT_ROOT / "lessons", description="Folder of shipped lesson packs loaded at start.")
-    https: bool = Field(default=False, description="Set when served over HTTPS (behind a TLS proxy): Secure cookies and HSTS.")
+    workers: int = Field(
+        default=1, description="Number of server processes for `lupe serve` (use PostgreSQL for more than one)."
+    )
+    lessons_dir: Path = Field(
+        default=PROJECT_ROOT / "lessons", description="Folder of shipped lesson packs loaded at start."
+    )
+    https: bool = Field(
+        default=False, description="Set when served over HTTPS (behind a TLS proxy): Secure cookies and HSTS."
+    )
     session_hours: int = Field(default=12, description="Lifetime of a sign-in, in hours.")
-    default_language: str = Field(default="de", description="Interface language when neither the user nor the browser chooses one (de or en).")
+    default_language: str = Field(
+        default="de", description="Interface language when neither the user nor the browser chooses one (de or en)."
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
 
     @cached_property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.accounts.models import Account, Role, School
 from app.security.passwords import hash_password, password_problem, verify_password
@@ -33,10 +33,14 @@ def create_school_with_admin(db: Session, *, school_name: str, email: str, displ
     school = School(name=name)
     db.add(school)
     db.flush()
-    return create_account(db, school_id=school.id, email=email, display_name=display_name, password=password, role=Role.school_admin)
+    return create_account(
+        db, school_id=school.id, email=email, display_name=display_name, password=password, role=Role.school_admin
+    )
 
 
-def create_account(db: Session, *, school_id: int | None, email: str, display_name: str, password: str, role: Role) -> Account:
+def create_account(
+    db: Session, *, school_id: int | None, email: str, display_name: str, password: str, role: Role
+) -> Account:
     """A new account; refuses a bad e-mail, a weak password or an e-mail in use."""
     address = normalise_email(email)
     if "@" not in address or address.startswith("@") or address.endswith("@") or any(c.isspace() for c in address):
@@ -47,9 +51,11 @@ def create_account(db: Session, *, school_id: int | None, email: str, display_na
     problem = password_problem(password)
     if problem:
         raise AccountError(f"password_{problem}")
-    if db.execute(select(Account.id).where(Account.email == address)).first():  # type: ignore[arg-type]
+    if db.execute(select(col(Account.id)).where(Account.email == address)).first():  # type: ignore[arg-type]
         raise AccountError("email_taken")
-    account = Account(school_id=school_id, email=address, display_name=shown, password_hash=hash_password(password), role=role)
+    account = Account(
+        school_id=school_id, email=address, display_name=shown, password_hash=hash_password(password), role=role
+    )
     db.add(account)
     db.flush()
     return account

@@ -42,7 +42,9 @@ def dashboard(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
     account = require_teacher(principal)
     assert account.school_id is not None
     classes = classes_of(db, school_id=account.school_id, teacher_id=account.id)
-    return lupe.renderer.render(request, "classroom/dashboard.html", {"classes": classes, "error": None}, principal=principal)
+    return lupe.renderer.render(
+        request, "classroom/dashboard.html", {"classes": classes, "error": None}, principal=principal
+    )
 
 
 @router.post("/teacher/classes")
@@ -55,7 +57,13 @@ def new_class(request: Request, lupe: LupeDep, principal: PrincipalDep, name: Te
     except ClassroomError as error:
         with lupe.db.read_session() as db:
             classes = classes_of(db, school_id=account.school_id, teacher_id=account.id)
-        return lupe.renderer.render(request, "classroom/dashboard.html", {"classes": classes, "error": error.code}, principal=principal, status_code=422)
+        return lupe.renderer.render(
+            request,
+            "classroom/dashboard.html",
+            {"classes": classes, "error": error.code},
+            principal=principal,
+            status_code=422,
+        )
     return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
 
 
@@ -84,12 +92,16 @@ def class_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalD
 
 
 @router.get("/teacher/classes/{class_id}/progress")
-def class_progress_fragment(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
+def class_progress_fragment(
+    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int
+) -> Response:
     """The progress part of the class page, which the page polls while pupils work."""
     account = require_teacher(principal)
     school_class = check_class(account, db.get(Class, class_id))
     context = _class_context(request, lupe, db, school_class, account.school_id or 0)
-    return lupe.renderer.render(request, "classroom/class.html", context, principal=principal, block="progress" if is_htmx(request) else None)
+    return lupe.renderer.render(
+        request, "classroom/class.html", context, principal=principal, block="progress" if is_htmx(request) else None
+    )
 
 
 @router.get("/teacher/classes/{class_id}/projector")
@@ -106,11 +118,15 @@ def projector(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
         "joined": len(pupils_of(db, school_class.id)),
         "site": f"{request.url.netloc}",
     }
-    return lupe.renderer.render(request, "classroom/projector.html", context, principal=principal, block="joined" if is_htmx(request) else None)
+    return lupe.renderer.render(
+        request, "classroom/projector.html", context, principal=principal, block="joined" if is_htmx(request) else None
+    )
 
 
 @router.post("/teacher/classes/{class_id}/packs")
-def open_pack_for_class(lupe: LupeDep, principal: PrincipalDep, class_id: int, pack_id: Annotated[int, Form()]) -> Response:
+def open_pack_for_class(
+    lupe: LupeDep, principal: PrincipalDep, class_id: int, pack_id: Annotated[int, Form()]
+) -> Response:
     account = require_teacher(principal)
     with lupe.db.writing() as db:
         school_class = check_class(account, db.get(Class, class_id))
@@ -131,13 +147,31 @@ def close_pack_for_class(lupe: LupeDep, principal: PrincipalDep, class_id: int, 
 # Pupils
 
 
-def _join_form(request: Request, lupe: LupeDep, principal: PrincipalDep, *, code: str, error: str | None, status: int) -> Response:
-    return lupe.renderer.render(request, "classroom/join.html", {"code": code[:20], "error": error}, principal=principal, status_code=status)
+def _join_form(
+    request: Request, lupe: LupeDep, principal: PrincipalDep, *, code: str, error: str | None, status: int
+) -> Response:
+    return lupe.renderer.render(
+        request, "classroom/join.html", {"code": code[:20], "error": error}, principal=principal, status_code=status
+    )
 
 
-def _name_form(request: Request, lupe: LupeDep, principal: PrincipalDep, school_class: Class, *, pseudonym: str | None = None, error: str | None = None, status: int = 200) -> Response:
+def _name_form(
+    request: Request,
+    lupe: LupeDep,
+    principal: PrincipalDep,
+    school_class: Class,
+    *,
+    pseudonym: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     language = lupe.renderer.language(request, principal)
-    context = {"school_class": school_class, "code": school_class.join_code, "pseudonym": pseudonym if pseudonym is not None else pseudonyms.suggest(language), "error": error}
+    context = {
+        "school_class": school_class,
+        "code": school_class.join_code,
+        "pseudonym": pseudonym if pseudonym is not None else pseudonyms.suggest(language),
+        "error": error,
+    }
     return lupe.renderer.render(request, "classroom/join_name.html", context, principal=principal, status_code=status)
 
 
@@ -170,7 +204,9 @@ def join_link(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
 
 
 @router.post("/join/{code}")
-def join_with_pseudonym(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: str, pseudonym: PseudonymField = "") -> Response:
+def join_with_pseudonym(
+    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, code: str, pseudonym: PseudonymField = ""
+) -> Response:
     found = _find_class(request, lupe, db, code)
     if isinstance(found, str):
         return _join_form(request, lupe, principal, code="", error=found, status=429 if found == "throttled" else 404)
@@ -182,7 +218,12 @@ def join_with_pseudonym(request: Request, lupe: LupeDep, db: DbDep, principal: P
             cookie = lupe.cookies.start(session, pupil_id=pupil.id)
     except ClassroomError as error:
         return _name_form(request, lupe, principal, found, pseudonym=pseudonym[:60], error=error.code, status=422)
-    response = lupe.renderer.render(request, "classroom/welcome.html", {"pseudonym": pupil.pseudonym, "resume_code": display(resume_code)}, principal=principal)
+    response = lupe.renderer.render(
+        request,
+        "classroom/welcome.html",
+        {"pseudonym": pupil.pseudonym, "resume_code": display(resume_code)},
+        principal=principal,
+    )
     lupe.cookies.set(response, cookie)
     return response
 
@@ -197,12 +238,16 @@ def resume(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, 
     """Continue as a pupil on another device with the personal resume code."""
     address = client_address(request)
     if lupe.limits.resume_by_address.blocked(address):
-        return lupe.renderer.render(request, "classroom/resume.html", {"error": "throttled"}, principal=principal, status_code=429)
+        return lupe.renderer.render(
+            request, "classroom/resume.html", {"error": "throttled"}, principal=principal, status_code=429
+        )
     pupil = pupil_by_resume_code(db, resume_code)
     if pupil is None:
         lupe.limits.resume_by_address.fail(address)
         error = "unknown_resume_code" if normalise(resume_code) else "empty"
-        return lupe.renderer.render(request, "classroom/resume.html", {"error": error}, principal=principal, status_code=422)
+        return lupe.renderer.render(
+            request, "classroom/resume.html", {"error": error}, principal=principal, status_code=422
+        )
     with lupe.db.writing() as session:
         cookie = lupe.cookies.start(session, pupil_id=pupil.id)
     response = RedirectResponse("/play", status_code=303)

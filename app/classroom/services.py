@@ -6,7 +6,7 @@ import secrets
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.classroom import pseudonyms
 from app.classroom.models import Class, ClassPack, Pupil
@@ -32,7 +32,7 @@ def create_class(db: Session, *, school_id: int, teacher_id: int, name: str) -> 
 def _unused_join_code(db: Session) -> str:
     while True:
         code = new_code(JOIN_CODE_LENGTH)
-        if db.execute(select(Class.id).where(Class.join_code == code)).first() is None:  # type: ignore[arg-type]
+        if db.execute(select(col(Class.id)).where(Class.join_code == code)).first() is None:  # type: ignore[arg-type]
             return code
 
 
@@ -56,11 +56,13 @@ def join(db: Session, school_class: Class, raw_pseudonym: str) -> tuple[Pupil, s
     if problem:
         raise ClassroomError(f"pseudonym_{problem}")
     assert school_class.id is not None and pseudonym is not None
-    taken = select(Pupil.id).where(Pupil.class_id == school_class.id, Pupil.pseudonym == pseudonym)  # type: ignore[arg-type]
+    taken = select(col(Pupil.id)).where(Pupil.class_id == school_class.id, Pupil.pseudonym == pseudonym)  # type: ignore[arg-type]
     if db.execute(taken).first() is not None:
         raise ClassroomError("pseudonym_taken")
     resume_code = new_code(RESUME_CODE_LENGTH)
-    pupil = Pupil(id=secrets.token_hex(12), class_id=school_class.id, pseudonym=pseudonym, resume_code_hash=digest(resume_code))
+    pupil = Pupil(
+        id=secrets.token_hex(12), class_id=school_class.id, pseudonym=pseudonym, resume_code_hash=digest(resume_code)
+    )
     db.add(pupil)
     try:
         db.flush()
@@ -82,7 +84,7 @@ def pupil_by_resume_code(db: Session, raw_code: str) -> Pupil | None:
 
 
 def open_pack_ids(db: Session, class_id: int) -> set[int]:
-    return set(db.execute(select(ClassPack.pack_id).where(ClassPack.class_id == class_id)).scalars())  # type: ignore[arg-type]
+    return set(db.execute(select(col(ClassPack.pack_id)).where(ClassPack.class_id == class_id)).scalars())  # type: ignore[arg-type]
 
 
 def open_pack(db: Session, *, class_id: int, pack_id: int) -> None:

@@ -26,8 +26,17 @@ ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANGUAGES = ("de", "en")
 DEFAULT_VERDICTS = {"de": ["Fakt", "Fake"], "en": ["Fact", "Fake"]}
 TECHNIQUES = (
-    "emotion", "impersonation", "polarisation", "conspiracy", "discrediting", "trolling",
-    "cherry-picking", "false-context", "manipulated-image", "hidden-advertising", "chain-letter",
+    "emotion",
+    "impersonation",
+    "polarisation",
+    "conspiracy",
+    "discrediting",
+    "trolling",
+    "cherry-picking",
+    "false-context",
+    "manipulated-image",
+    "hidden-advertising",
+    "chain-letter",
 )
 ITEM_TYPES = ("verdict",)
 CONTENT_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -37,7 +46,19 @@ CONTENT_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "article": ("source", "title", "date"),
 }
 CALLOUT_KINDS = {"CLUE": "clue", "EXPLAIN": "explain", "CHECK": "check", "TEACHER": "teacher", "HINT": "hint"}
-FIELDS = ("id", "title", "version", "language", "grades", "minutes", "license", "authors", "description", "objectives", "verdicts")
+FIELDS = (
+    "id",
+    "title",
+    "version",
+    "language",
+    "grades",
+    "minutes",
+    "license",
+    "authors",
+    "description",
+    "objectives",
+    "verdicts",
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +74,13 @@ def read_pack_folder(folder: Path, report: Report, *, shown_as: str | None = Non
     label = shown_as if shown_as is not None else str(folder)
     names = sorted(p.name for p in folder.iterdir() if p.suffix == ".md" and p.is_file() and not p.is_symlink())
     if PACK_FILE not in names:
-        report.error(f"{label}/{PACK_FILE}", 1, 1, "PACK001", f"a pack folder needs a file '{PACK_FILE}' with the pack's front matter")
+        report.error(
+            f"{label}/{PACK_FILE}",
+            1,
+            1,
+            "PACK001",
+            f"a pack folder needs a file '{PACK_FILE}' with the pack's front matter",
+        )
         return []
     if len(names) > MAX_FILES:
         report.error(label, 1, 1, "PACK002", f"too many Markdown files ({len(names)}); at most {MAX_FILES}")
@@ -88,7 +115,13 @@ def compile_pack(files: list[SourceFile], report: Report) -> dict[str, Any] | No
         for item in compile_file(path, text, first_line, meta, report):
             where = f"{path}:{item['line']}"
             if item["key"] in first_seen:
-                report.error(path, item["line"], 1, "ITEM003", f"duplicate id '{item['key']}': it is already used at {first_seen[item['key']]}")
+                report.error(
+                    path,
+                    item["line"],
+                    1,
+                    "ITEM003",
+                    f"duplicate id '{item['key']}': it is already used at {first_seen[item['key']]}",
+                )
                 continue
             first_seen[item["key"]] = where
             item["position"] = len(items)
@@ -113,12 +146,20 @@ def split_front_matter(source: SourceFile, report: Report) -> tuple[str | None, 
     """``(front matter, body, first line of body)``; front matter is None when missing."""
     lines = source.text.split("\n")
     if not lines or lines[0].strip() != "---":
-        report.error(source.path, 1, 1, "PACK003", "the file must start with front matter: a line '---', the pack's fields, and another '---'")
+        report.error(
+            source.path,
+            1,
+            1,
+            "PACK003",
+            "the file must start with front matter: a line '---', the pack's fields, and another '---'",
+        )
         return None, source.text, 1
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    report.error(source.path, 1, 1, "PACK003", "the front matter is not closed: add a line '---' after the pack's fields")
+    report.error(
+        source.path, 1, 1, "PACK003", "the front matter is not closed: add a line '---' after the pack's fields"
+    )
     return None, source.text, 1
 
 
@@ -130,14 +171,22 @@ def check_front_matter(path: str, text: str, report: Report) -> dict[str, Any] |
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, yaml.AnchorToken | yaml.AliasToken | yaml.TagToken):
-                report.error(path, token.start_mark.line + 2, token.start_mark.column + 1, "PACK005", "anchors, aliases and tags (&, *, !) are not allowed in the front matter")
+                report.error(
+                    path,
+                    token.start_mark.line + 2,
+                    token.start_mark.column + 1,
+                    "PACK005",
+                    "anchors, aliases and tags (&, *, !) are not allowed in the front matter",
+                )
                 return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
-        report.error(path, line, col, "PACK006", f"the front matter is not valid YAML: {error.problem or error.context}")
+        report.error(
+            path, line, col, "PACK006", f"the front matter is not valid YAML: {error.problem or error.context}"
+        )
         return None
     except yaml.YAMLError as error:
         report.error(path, 2, 1, "PACK006", f"the front matter is not valid YAML: {error}")
@@ -157,7 +206,13 @@ def _check_fields(path: str, data: dict[Any, Any], lines: dict[str, int], report
 
     for name in data:
         if str(name) not in FIELDS:
-            report.warning(path, lines.get(str(name), 2), 1, "PACK011", f"unknown field '{name}'; known fields: {', '.join(FIELDS)}")
+            report.warning(
+                path,
+                lines.get(str(name), 2),
+                1,
+                "PACK011",
+                f"unknown field '{name}'; known fields: {', '.join(FIELDS)}",
+            )
     for required in ("id", "title", "version", "language"):
         if data.get(required) in (None, ""):
             fail(required, f"the field '{required}' is missing", "PACK009")
@@ -168,8 +223,17 @@ def _check_fields(path: str, data: dict[Any, Any], lines: dict[str, int], report
     if language and language not in LANGUAGES:
         fail("language", f"language '{language[:20]}' is not supported; use one of: {', '.join(LANGUAGES)}")
     verdicts = data.get("verdicts", DEFAULT_VERDICTS.get(language, DEFAULT_VERDICTS["de"]))
-    if not (isinstance(verdicts, list) and 2 <= len(verdicts) <= 6 and all(isinstance(v, str) and 0 < len(v.strip()) <= 60 for v in verdicts) and len({v.strip() for v in verdicts}) == len(verdicts)):
-        fail("verdicts", "verdicts must be a list of 2 to 6 different labels, the real one first and the fake one second, e.g. [Fakt, Fake]")
+    if not (
+        isinstance(verdicts, list)
+        and 2 <= len(verdicts) <= 6
+        and all(isinstance(v, str) and 0 < len(v.strip()) <= 60 for v in verdicts)
+        and len({v.strip() for v in verdicts}) == len(verdicts)
+    ):
+        fail(
+            "verdicts",
+            "verdicts must be a list of 2 to 6 different labels, "
+            "the real one first and the fake one second, e.g. [Fakt, Fake]",
+        )
         verdicts = []
     grades = data.get("grades", [])
     if not (isinstance(grades, list) and all(isinstance(g, int) and 1 <= g <= 13 for g in grades)):
@@ -215,9 +279,22 @@ def compile_file(path: str, text: str, first_line: int, meta: dict[str, Any], re
                 items.append(item)
             pending, block_texts = [], []
         else:
-            report.error(path, block.line, 5, "ITEM001", f"unknown block type '{block.type}'; item types: {', '.join(ITEM_TYPES)}; content blocks: {', '.join(CONTENT_ATTRIBUTES)}")
+            report.error(
+                path,
+                block.line,
+                5,
+                "ITEM001",
+                f"unknown block type '{block.type}'; item types: {', '.join(ITEM_TYPES)}; "
+                f"content blocks: {', '.join(CONTENT_ATTRIBUTES)}",
+            )
     if pending:
-        report.warning(path, first_line, 1, "BLOCK004", "a content block at the end of the file is not followed by an item, so pupils never see it")
+        report.warning(
+            path,
+            first_line,
+            1,
+            "BLOCK004",
+            "a content block at the end of the file is not followed by an item, so pupils never see it",
+        )
     return items
 
 
@@ -225,11 +302,23 @@ def compile_content(path: str, block: Block, report: Report) -> dict[str, Any]:
     """A post, headline, chat message or article snippet, rendered."""
     known = CONTENT_ATTRIBUTES[block.type]
     for name in sorted(block.attributes.names() - set(known)):
-        report.warning(path, block.line, block.attributes.columns.get(name, 1), "ATTR002", f"'{block.type}' has no attribute '{name}'; known: {', '.join(known)}")
+        report.warning(
+            path,
+            block.line,
+            block.attributes.columns.get(name, 1),
+            "ATTR002",
+            f"'{block.type}' has no attribute '{name}'; known: {', '.join(known)}",
+        )
     attrs = {name: block.attributes.values[name][:200] for name in known if name in block.attributes.values}
     for number in ("likes", "shares", "comments"):
         if number in attrs and not attrs[number].isdigit():
-            report.error(path, block.line, block.attributes.columns[number], "ATTR004", f"'{number}' must be a whole number, not '{attrs[number]}'")
+            report.error(
+                path,
+                block.line,
+                block.attributes.columns[number],
+                "ATTR004",
+                f"'{number}' must be a whole number, not '{attrs[number]}'",
+            )
     return {"type": block.type, "attrs": attrs, "html": render_markdown("\n".join(line for _, line in block.body))}
 
 
@@ -241,30 +330,80 @@ def compile_verdict(path: str, block: Block, meta: dict[str, Any], report: Repor
         report.error(path, block.line, 5, "ITEM002", "the item has no id: add one like {#my-item-id}")
         return None
     if len(key) > 80 or not ID_RE.fullmatch(key):
-        report.error(path, block.line, attrs.columns.get("#id", 1), "ITEM010", f"id '{key}' may only use lower-case letters, digits and single hyphens")
+        report.error(
+            path,
+            block.line,
+            attrs.columns.get("#id", 1),
+            "ITEM010",
+            f"id '{key}' may only use lower-case letters, digits and single hyphens",
+        )
     for name in sorted(attrs.names() - {"answer", "confidence", "technique"}):
-        report.warning(path, block.line, attrs.columns.get(name, 1), "ATTR002", f"a verdict has no attribute '{name}'; known: answer, confidence, technique")
+        report.warning(
+            path,
+            block.line,
+            attrs.columns.get(name, 1),
+            "ATTR002",
+            f"a verdict has no attribute '{name}'; known: answer, confidence, technique",
+        )
     answer = attrs.values.get("answer")
     labels = meta["verdicts"]
     if answer is None:
-        report.error(path, block.line, 5, "ITEM004", f"verdict '{key}' has no correct answer: add answer= with one of: {', '.join(labels)}")
+        report.error(
+            path,
+            block.line,
+            5,
+            "ITEM004",
+            f"verdict '{key}' has no correct answer: add answer= with one of: {', '.join(labels)}",
+        )
     elif answer not in labels:
-        report.error(path, block.line, attrs.columns["answer"], "ITEM004", f"answer '{answer}' of verdict '{key}' is not one of this pack's verdicts: {', '.join(labels)}")
+        report.error(
+            path,
+            block.line,
+            attrs.columns["answer"],
+            "ITEM004",
+            f"answer '{answer}' of verdict '{key}' is not one of this pack's verdicts: {', '.join(labels)}",
+        )
     techniques = [t.strip() for t in attrs.values.get("technique", "").split(",") if t.strip()]
     for technique in techniques:
         if technique not in TECHNIQUES:
-            report.error(path, block.line, attrs.columns["technique"], "ITEM006", f"unknown technique '{technique}'; known: {', '.join(TECHNIQUES)}")
+            report.error(
+                path,
+                block.line,
+                attrs.columns["technique"],
+                "ITEM006",
+                f"unknown technique '{technique}'; known: {', '.join(TECHNIQUES)}",
+            )
     own, callouts = split_callouts(block.body)
     parts = _callout_parts(path, key, callouts, report)
     question = "\n".join(line for _, line in own).strip()
     if not question:
-        report.error(path, block.line, 1, "ITEM007", f"verdict '{key}' has no question: write it as the first paragraph inside the block")
+        report.error(
+            path,
+            block.line,
+            1,
+            "ITEM007",
+            f"verdict '{key}' has no question: write it as the first paragraph inside the block",
+        )
     if "explain" not in parts:
-        report.error(path, block.line, 1, "ITEM005", f"verdict '{key}' has no explanation: add a '> [!EXPLAIN]' callout")
+        report.error(
+            path, block.line, 1, "ITEM005", f"verdict '{key}' has no explanation: add a '> [!EXPLAIN]' callout"
+        )
     if "clue" not in parts:
-        report.warning(path, block.line, 1, "ITEM011", f"verdict '{key}' has no clue: add a '> [!CLUE]' callout saying what gives it away")
+        report.warning(
+            path,
+            block.line,
+            1,
+            "ITEM011",
+            f"verdict '{key}' has no clue: add a '> [!CLUE]' callout saying what gives it away",
+        )
     if answer is not None and len(labels) > 1 and answer == labels[1] and not techniques:
-        report.warning(path, block.line, 1, "ITEM008", f"fake verdict '{key}' names no technique: add technique= with one of: {', '.join(TECHNIQUES)}")
+        report.warning(
+            path,
+            block.line,
+            1,
+            "ITEM008",
+            f"fake verdict '{key}' names no technique: add technique= with one of: {', '.join(TECHNIQUES)}",
+        )
     return {
         "key": key,
         "type": "verdict",
@@ -287,7 +426,13 @@ def _callout_parts(path: str, key: str, callouts: list[Any], report: Report) -> 
     for callout in callouts:
         name = CALLOUT_KINDS.get(callout.kind)
         if name is None:
-            report.error(path, callout.line, 1, "CALLOUT001", f"unknown callout '[!{callout.kind}]'; known: {', '.join('[!' + k + ']' for k in CALLOUT_KINDS)}")
+            report.error(
+                path,
+                callout.line,
+                1,
+                "CALLOUT001",
+                f"unknown callout '[!{callout.kind}]'; known: {', '.join('[!' + k + ']' for k in CALLOUT_KINDS)}",
+            )
             continue
         if not callout.text:
             report.error(path, callout.line, 1, "CALLOUT002", f"the callout '[!{callout.kind}]' of '{key}' is empty")
@@ -295,7 +440,13 @@ def _callout_parts(path: str, key: str, callouts: list[Any], report: Report) -> 
         if name == "hint":
             parts.setdefault("hints", []).append(render_markdown(callout.text))
         elif name in parts:
-            report.error(path, callout.line, 1, "CALLOUT003", f"'{key}' has two '[!{callout.kind}]' callouts; merge them into one")
+            report.error(
+                path,
+                callout.line,
+                1,
+                "CALLOUT003",
+                f"'{key}' has two '[!{callout.kind}]' callouts; merge them into one",
+            )
         else:
             parts[name] = render_markdown(callout.text)
     return parts

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.packs.compiler import PACK_FILE, compile_pack, read_pack_folder
 from app.packs.diagnostics import Diagnostic, Report
@@ -44,7 +44,9 @@ def check_folder(folder: Path, *, shown_as: str | None = None) -> CheckedPack:
     return CheckedPack(folder, compiled, report.sorted())
 
 
-def store_version(db: Session, compiled: dict[str, Any], *, school_id: int | None, owner_id: int | None, shipped: bool) -> PackVersion:
+def store_version(
+    db: Session, compiled: dict[str, Any], *, school_id: int | None, owner_id: int | None, shipped: bool
+) -> PackVersion:
     """Make ``compiled`` the pack's current version; an unchanged pack keeps its version."""
     same_owner = Pack.school_id.is_(None) if school_id is None else Pack.school_id == school_id  # type: ignore[union-attr]
     pack = db.execute(select(Pack).where(Pack.key == compiled["key"], same_owner)).scalar_one_or_none()  # type: ignore[arg-type]
@@ -109,7 +111,7 @@ class CompiledPacks:
         compiled = dict(version.compiled)
         compiled["item_ids"] = {
             row.key: row.id
-            for row in db.execute(select(Item.key, Item.id).where(Item.pack_version_id == version_id))  # type: ignore[arg-type]
+            for row in db.execute(select(col(Item.key), col(Item.id)).where(Item.pack_version_id == version_id))  # type: ignore[arg-type]
         }
         compiled["by_key"] = {item["key"]: item for item in compiled["items"]}
         with self._lock:

@@ -15,7 +15,9 @@ from app.packs.diagnostics import Report
 OPEN_RE = re.compile(r":::[ \t]+([A-Za-z][A-Za-z0-9_-]{0,39})[ \t]*(\{[^\n]*\})?[ \t]*")
 CLOSE_RE = re.compile(r":::[ \t]*")
 LOOKS_LIKE_FENCE_RE = re.compile(r":::")
-ATTR_RE = re.compile(r'[ \t]*(?:#([A-Za-z0-9_-]{1,100})|([A-Za-z][A-Za-z0-9_-]{0,39})(?:=(?:"([^"\n]{0,2000})"|([^\s"{}]{1,2000})))?)')
+ATTR_RE = re.compile(
+    r'[ \t]*(?:#([A-Za-z0-9_-]{1,100})|([A-Za-z][A-Za-z0-9_-]{0,39})(?:=(?:"([^"\n]{0,2000})"|([^\s"{}]{1,2000})))?)'
+)
 CALLOUT_RE = re.compile(r">[ \t]?\[!([A-Za-z]{1,20})\][ \t]*(.{0,2000})")
 
 
@@ -59,9 +61,17 @@ def scan_blocks(path: str, text: str, first_line: int, report: Report) -> list[B
         opening = OPEN_RE.fullmatch(line)
         if opening:
             if current is not None:
-                report.error(path, current.line, 1, "BLOCK001", f"block '{current.type}' is not closed: add a line ':::' before line {number}")
+                report.error(
+                    path,
+                    current.line,
+                    1,
+                    "BLOCK001",
+                    f"block '{current.type}' is not closed: add a line ':::' before line {number}",
+                )
             attrs_text = opening.group(2) or ""
-            attributes = parse_attributes(path, number, line.index(attrs_text) + 1 if attrs_text else 1, attrs_text, report)
+            attributes = parse_attributes(
+                path, number, line.index(attrs_text) + 1 if attrs_text else 1, attrs_text, report
+            )
             current = Block(opening.group(1).lower(), number, attributes, [])
         elif CLOSE_RE.fullmatch(line):
             if current is None:
@@ -72,9 +82,17 @@ def scan_blocks(path: str, text: str, first_line: int, report: Report) -> list[B
         elif current is not None:
             current.body.append((number, line))
         elif line.startswith(":::"):
-            report.error(path, number, 1, "BLOCK003", "this line starts with ':::' but is not a block opening like '::: verdict {#my-id answer=Fake}'")
+            report.error(
+                path,
+                number,
+                1,
+                "BLOCK003",
+                "this line starts with ':::' but is not a block opening like '::: verdict {#my-id answer=Fake}'",
+            )
     if current is not None:
-        report.error(path, current.line, 1, "BLOCK001", f"block '{current.type}' is not closed: add a line ':::' at its end")
+        report.error(
+            path, current.line, 1, "BLOCK001", f"block '{current.type}' is not closed: add a line ':::' at its end"
+        )
     return blocks
 
 
@@ -90,7 +108,14 @@ def parse_attributes(path: str, line: int, col: int, text: str, report: Report) 
             break
         match = ATTR_RE.match(inner, position)
         if match is None or match.end() == position:
-            report.error(path, line, col + 1 + position, "ATTR001", f"cannot read the attributes here: {inner[position:position + 30]!r}; write key=value, key=\"value with spaces\", #id or a flag")
+            report.error(
+                path,
+                line,
+                col + 1 + position,
+                "ATTR001",
+                f"cannot read the attributes here: {inner[position : position + 30]!r}; "
+                'write key=value, key="value with spaces", #id or a flag',
+            )
             break
         name_col = col + 1 + position + (len(match.group(0)) - len(match.group(0).lstrip()))
         if match.group(1) is not None:

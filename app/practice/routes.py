@@ -53,7 +53,16 @@ def play_home(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
             continue
         compiled = lupe.packs.get(db, pack.current_version_id)
         answered, correct = counts.get(pack_id, (0, 0))
-        cards.append({"id": pack_id, "title": compiled["title"], "description": compiled["description"], "total": len(compiled["items"]), "answered": answered, "correct": correct})
+        cards.append(
+            {
+                "id": pack_id,
+                "title": compiled["title"],
+                "description": compiled["description"],
+                "total": len(compiled["items"]),
+                "answered": answered,
+                "correct": correct,
+            }
+        )
     return lupe.renderer.render(request, "practice/home.html", {"cards": cards}, principal=principal)
 
 
@@ -67,7 +76,9 @@ def play_pack(lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int) -
     return RedirectResponse(target, status_code=303)
 
 
-def _item_context(compiled: dict[str, Any], pack_id: int, item: dict[str, Any], answers: dict[str, Any], error: str | None = None) -> dict[str, Any]:
+def _item_context(
+    compiled: dict[str, Any], pack_id: int, item: dict[str, Any], answers: dict[str, Any], error: str | None = None
+) -> dict[str, Any]:
     following = next_item_key(compiled, answers)
     return {
         "pack_id": pack_id,
@@ -85,7 +96,9 @@ def _item_context(compiled: dict[str, Any], pack_id: int, item: dict[str, Any], 
 
 
 @router.get("/play/{pack_id}/items/{item_key}")
-def item_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str) -> Response:
+def item_page(
+    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
+) -> Response:
     pupil = require_pupil(principal)
     _, compiled = _playable(db, lupe, pupil, pack_id)
     item = compiled["by_key"].get(item_key)
@@ -93,11 +106,15 @@ def item_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
         raise NotVisible
     answers = answers_of(db, pupil_id=pupil.id, pack_id=pack_id)
     context = _item_context(compiled, pack_id, item, answers)
-    return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block="item" if is_htmx(request) else None)
+    return lupe.renderer.render(
+        request, "practice/item.html", context, principal=principal, block="item" if is_htmx(request) else None
+    )
 
 
 @router.post("/play/{pack_id}/items/{item_key}")
-async def answer_item(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str) -> Response:
+async def answer_item(
+    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
+) -> Response:
     """Store the answer once and show the feedback: right or wrong, clue, explanation."""
     pupil = require_pupil(principal)
     pack, compiled = _playable(db, lupe, pupil, pack_id)
@@ -112,10 +129,18 @@ async def answer_item(request: Request, lupe: LupeDep, db: DbDep, principal: Pri
         is_correct, confidence = check_choice(compiled, item, choice, form.get("confidence", [None])[0])
     except AnswerError as error:
         context = _item_context(compiled, pack_id, item, answers_of(db, pupil_id=pupil.id, pack_id=pack_id), error.code)
-        return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block, status_code=422)
+        return lupe.renderer.render(
+            request, "practice/item.html", context, principal=principal, block=block, status_code=422
+        )
     await store_answer(
-        lupe.db, pupil_id=pupil.id, pack=pack, item_id=compiled["item_ids"][item_key], item_key=item_key,
-        choice=choice, confidence=confidence, is_correct=is_correct,
+        lupe.db,
+        pupil_id=pupil.id,
+        pack=pack,
+        item_id=compiled["item_ids"][item_key],
+        item_key=item_key,
+        choice=choice,
+        confidence=confidence,
+        is_correct=is_correct,
     )
     # Read back what is stored: on a retry the first answer counts, and the feedback says so.
     with lupe.db.read_session() as fresh:  # a new snapshot that includes the writer's commit
@@ -137,4 +162,6 @@ def summary_page(request: Request, lupe: LupeDep, db: DbDep, principal: Principa
         "answers": answers,
         "next_key": next_item_key(compiled, answers),
     }
-    return lupe.renderer.render(request, "practice/summary.html", context, principal=principal, block="item" if is_htmx(request) else None)
+    return lupe.renderer.render(
+        request, "practice/summary.html", context, principal=principal, block="item" if is_htmx(request) else None
+    )

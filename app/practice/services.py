@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clock import now
 from app.db import Database
@@ -32,8 +32,9 @@ class AnswerError(ValueError):
 def answers_of(db: Session, *, pupil_id: str, pack_id: int) -> dict[str, StoredAnswer]:
     """The pupil's answers in a pack by item id."""
     rows = db.execute(
-        select(Answer.item_key, Answer.choice, Answer.confidence, Answer.is_correct).where(
-            Answer.pupil_id == pupil_id, Answer.pack_id == pack_id  # type: ignore[arg-type]
+        select(col(Answer.item_key), col(Answer.choice), col(Answer.confidence), col(Answer.is_correct)).where(
+            col(Answer.pupil_id) == pupil_id,
+            col(Answer.pack_id) == pack_id,
         )
     )
     return {row.item_key: StoredAnswer(row.choice, row.confidence, row.is_correct) for row in rows}
@@ -42,7 +43,7 @@ def answers_of(db: Session, *, pupil_id: str, pack_id: int) -> dict[str, StoredA
 def answered_counts(db: Session, *, pupil_id: str) -> dict[int, tuple[int, int]]:
     """``pack id → (answered, correct)`` for one pupil."""
     rows = db.execute(
-        select(Answer.pack_id, func.count(), func.sum(case((Answer.is_correct, 1), else_=0)))  # type: ignore[arg-type]
+        select(col(Answer.pack_id), func.count(), func.sum(case((Answer.is_correct, 1), else_=0)))  # type: ignore[arg-type]
         .where(Answer.pupil_id == pupil_id)  # type: ignore[arg-type]
         .group_by(Answer.pack_id)  # type: ignore[arg-type]
     )
@@ -57,7 +58,9 @@ def next_item_key(compiled: dict[str, Any], answers: dict[str, StoredAnswer]) ->
     return None
 
 
-def check_choice(compiled: dict[str, Any], item: dict[str, Any], choice: str, confidence: str | None) -> tuple[bool, int | None]:
+def check_choice(
+    compiled: dict[str, Any], item: dict[str, Any], choice: str, confidence: str | None
+) -> tuple[bool, int | None]:
     """Whether ``choice`` is right, and the confidence as a number; refuses what the item does not offer."""
     if choice not in compiled["verdicts"]:
         raise AnswerError("choice")
@@ -69,7 +72,17 @@ def check_choice(compiled: dict[str, Any], item: dict[str, Any], choice: str, co
     return choice == item["answer"], level
 
 
-async def store_answer(database: Database, *, pupil_id: str, pack: Pack, item_id: int, item_key: str, choice: str, confidence: int | None, is_correct: bool) -> bool:
+async def store_answer(
+    database: Database,
+    *,
+    pupil_id: str,
+    pack: Pack,
+    item_id: int,
+    item_key: str,
+    choice: str,
+    confidence: int | None,
+    is_correct: bool,
+) -> bool:
     """Store the answer through the writer; False when one was already stored (a retry)."""
     return await database.writer.store(
         {

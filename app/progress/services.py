@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.classroom.models import Pupil
 from app.practice.models import Answer
@@ -51,14 +51,19 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
     """Pupils × packs and items × share correct, from one query over the class's answers."""
     pupil_rows = {
         row.id: PupilRow(row.pseudonym)
-        for row in db.execute(select(Pupil.id, Pupil.pseudonym).where(Pupil.class_id == class_id).order_by(Pupil.pseudonym))  # type: ignore[arg-type]
+        for row in db.execute(
+            select(col(Pupil.id), col(Pupil.pseudonym))
+            .where(col(Pupil.class_id) == class_id)
+            .order_by(col(Pupil.pseudonym))
+        )
     }
     items: dict[int, dict[str, ItemRow]] = {
-        pack_id: {i["key"]: ItemRow(i["key"], i["position"], i["title"]) for i in compiled["items"]} for pack_id, compiled in packs
+        pack_id: {i["key"]: ItemRow(i["key"], i["position"], i["title"]) for i in compiled["items"]}
+        for pack_id, compiled in packs
     }
     if packs and pupil_rows:
         answers = db.execute(
-            select(Answer.pupil_id, Answer.pack_id, Answer.item_key, Answer.is_correct)
+            select(col(Answer.pupil_id), col(Answer.pack_id), col(Answer.item_key), col(Answer.is_correct))
             .join(Pupil, Pupil.id == Answer.pupil_id)  # type: ignore[arg-type]
             .where(Pupil.class_id == class_id, Answer.pack_id.in_([p for p, _ in packs]))  # type: ignore[arg-type,attr-defined]
         )
@@ -77,5 +82,13 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
             pupil_rows[pupil_id].correct[pack_id] = correct[(pupil_id, pack_id)]
     return ClassProgress(
         pupils=list(pupil_rows.values()),
-        packs=[PackProgress(pack_id, compiled["title"], len(compiled["items"]), sorted(items[pack_id].values(), key=lambda i: i.position)) for pack_id, compiled in packs],
+        packs=[
+            PackProgress(
+                pack_id,
+                compiled["title"],
+                len(compiled["items"]),
+                sorted(items[pack_id].values(), key=lambda i: i.position),
+            )
+            for pack_id, compiled in packs
+        ],
     )

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.responses import Response
 
 from app.accounts.models import Account, AuthSession, Role
@@ -94,9 +94,7 @@ class SessionCookies:
         )
 
     def clear(self, response: Response) -> None:
-        response.delete_cookie(
-            COOKIE_NAME, httponly=True, samesite="lax", secure=self._settings.https, path="/"
-        )
+        response.delete_cookie(COOKIE_NAME, httponly=True, samesite="lax", secure=self._settings.https, path="/")
 
 
 def load_principal(db: Session, token_hash: str | None) -> Principal:
@@ -105,9 +103,9 @@ def load_principal(db: Session, token_hash: str | None) -> Principal:
         return ANONYMOUS
     row = db.execute(
         select(
-            AuthSession.account_id,
-            AuthSession.pupil_id,
-            AuthSession.expires_at,
+            col(AuthSession.account_id),
+            col(AuthSession.pupil_id),
+            col(AuthSession.expires_at),
         ).where(AuthSession.token_hash == token_hash)  # type: ignore[arg-type]
     ).first()
     if row is None or row.expires_at <= now():
@@ -124,7 +122,7 @@ def load_principal(db: Session, token_hash: str | None) -> Principal:
             ),
         )
     found = db.execute(
-        select(Pupil.id, Pupil.class_id, Pupil.pseudonym, Class.school_id, Class.is_open)
+        select(col(Pupil.id), col(Pupil.class_id), col(Pupil.pseudonym), col(Class.school_id), col(Class.is_open))
         .join(Class, Class.id == Pupil.class_id)  # type: ignore[arg-type]
         .where(Pupil.id == row.pupil_id)  # type: ignore[arg-type]
     ).first()

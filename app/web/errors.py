@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.security.authz import NotVisible, PupilSignInRequired, SignInRequired
 from app.security.sessions import ANONYMOUS
@@ -44,10 +45,37 @@ def install_error_pages(app: FastAPI) -> None:
     async def invalid(request: Request, _exc: RequestValidationError) -> Response:
         return error_page(request, 400, "bad_request")
 
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, _exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_page(request, 500, "server")
+    # Not an exception handler: Starlette runs the handler for ``Exception`` outside every
+    # middleware, so the 500 page would miss the security headers. Added here, first, this
+    # middleware sits inside them.
+    app.add_middleware(CrashPage)
+
+
+class CrashPage:
+    """The friendly 500 page for an unhandled error; the error is re-raised for the server to log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request = Request(scope)
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            if not started:
+                await error_page(request, 500, "server")(scope, receive, send)
+            raise
 
 
 __all__ = ["install_error_pages", "error_page", "ANONYMOUS"]

@@ -27,7 +27,9 @@ def home(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep) ->
 
 
 @router.post("/language")
-def choose_language(lang: Annotated[str, Form(max_length=5)], next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+def choose_language(
+    lang: Annotated[str, Form(max_length=5)], next: Annotated[str, Form(max_length=500)] = "/"
+) -> Response:
     response = RedirectResponse(local_path(next), status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
@@ -37,5 +39,9 @@ def choose_language(lang: Annotated[str, Form(max_length=5)], next: Annotated[st
 @router.get("/healthz")
 def healthz(lupe: LupeDep) -> Response:
     reachable = lupe.db.is_reachable()
-    body = {"status": "ok" if reachable else "error", "database": "ok" if reachable else "unreachable", "version": __version__}
+    body = {
+        "status": "ok" if reachable else "error",
+        "database": "ok" if reachable else "unreachable",
+        "version": __version__,
+    }
     return JSONResponse(body, status_code=200 if reachable else 503)

@@ -24,8 +24,14 @@ from tests.conftest import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 AXE_SOURCE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -57,7 +63,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_or_skip(browser_missing(), "LUPE_REQUIRE_BROWSER")
     data = tmp_path_factory.mktemp("lupe-data")
     port = free_port()
-    env = {**os.environ, "LUPE_DATA_DIR": str(data), "LUPE_PORT": str(port), "LUPE_LOG_LEVEL": "warning", "LUPE_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "LUPE_DATA_DIR": str(data),
+        "LUPE_PORT": str(port),
+        "LUPE_LOG_LEVEL": "warning",
+        "LUPE_DATABASE_URL": "",
+    }
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=PROJECT_ROOT, env=env)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
@@ -125,7 +137,11 @@ class Watch:
 def check_accessibility(page: Any, label: str) -> None:
     """Run axe-core on the page; fail on any violation."""
     page.evaluate(AXE_SOURCE.read_text())
-    result = page.evaluate("async () => { const r = await axe.run(document); return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }")
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document);"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }"
+    )
     assert result == [], f"axe-core violations on {label}: {result}"
 
 

@@ -106,7 +106,9 @@ def test_teacher_and_three_pupils(server: str, browser: Any) -> None:
 
     pupils = []
     for number, name in enumerate([None, "Kluge Eule", "Nachtfalke 3"]):
-        context = browser.new_context(**(PHONE if number == 0 else {"viewport": {"width": 1024, "height": 768}, **GERMAN}))
+        context = browser.new_context(
+            **(PHONE if number == 0 else {"viewport": {"width": 1024, "height": 768}, **GERMAN})
+        )
         watch.attach(context)
         page = context.new_page()
         pseudonym = join_as_pupil(page, server, code, name)

@@ -31,7 +31,9 @@ def answer_all(pupil: TestClient, pack_id: int, *, choose_right: bool = True) ->
     return count
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_class_story(client: TestClient, app) -> None:  # noqa: ANN001
     set_up_school(client)
     class_id, code = create_class(client)

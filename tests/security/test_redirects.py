@@ -62,15 +62,18 @@ def test_login_form_carries_only_a_local_next(client: TestClient) -> None:
     set_up_school(client, EMAIL)
     client.post("/logout")
     for name, target in OFF_SITE.items():
-        field = html(client.get("/login", params={"next": target})).select_one("input[name=next]")
+        field = html(client.get("/login", params={"next": target})).select_one('form[action="/login"] input[name=next]')
         assert field["value"] == "/teacher", name
-    field = html(client.get("/login", params={"next": LOCAL})).select_one("input[name=next]")
+    field = html(client.get("/login", params={"next": LOCAL})).select_one('form[action="/login"] input[name=next]')
     assert field["value"] == LOCAL
 
 
 def test_language_switch_redirects_only_on_site(client: TestClient) -> None:
     for name, target in OFF_SITE.items():
         response = client.post("/language", data={"lang": "en", "next": target}, follow_redirects=False)
+        if len(target) > 500:  # longer than the form field allows: refused before any redirect
+            assert response.status_code == 400 and "location" not in response.headers
+            continue
         assert location(response) == "/", name
     response = client.post("/language", data={"lang": "en", "next": LOCAL}, follow_redirects=False)
     assert location(response) == LOCAL

@@ -1,0 +1,111 @@
+"""The answer writer: a burst of a whole class stores every answer once."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+from sqlalchemy import func, select
+
+from app.classroom.models import Class, Pupil
+from app.clock import now
+from app.db import Database, create_db_engine
+from app.packs.models import Item, Pack
+from app.practice.models import Answer
+from app.settings import Settings
+
+
+def seed(database: Database, pupils: int) -> tuple[list[str], int, list[tuple[int, str]]]:
+    """A school with one class of ``pupils`` pupils and the shipped pack's items."""
+    from app.accounts.services import create_school_with_admin
+
+    with database.writing() as db:
+        admin = create_school_with_admin(
+            db,
+            school_name="Schule",
+            email=f"{secrets.token_hex(4)}@x.example",
+            display_name="A",
+            password="korrekt-pferd-batterie",
+        )
+        school_class = Class(
+            school_id=admin.school_id, teacher_id=admin.id, name="7a", join_code=secrets.token_hex(4).upper()
+        )
+        db.add(school_class)
+        db.flush()
+        ids = []
+        for number in range(pupils):
+            pupil = Pupil(
+                id=secrets.token_hex(8),
+                class_id=school_class.id,
+                pseudonym=f"P{number}",
+                resume_code_hash=secrets.token_hex(32),
+            )
+            db.add(pupil)
+            ids.append(pupil.id)
+        pack = db.execute(select(Pack).where(Pack.key == "echt-oder-erfunden")).scalar_one()
+        items = [
+            (row.id, row.key)
+            for row in db.execute(select(Item.id, Item.key).where(Item.pack_version_id == pack.current_version_id))
+        ]
+        return ids, pack.id, items
+
+
+def answer(pupil_id: str, pack_id: int, item: tuple[int, str], choice: str = "Fakt") -> dict:
+    return {
+        "pupil_id": pupil_id,
+        "pack_id": pack_id,
+        "item_id": item[0],
+        "item_key": item[1],
+        "choice": choice,
+        "confidence": None,
+        "is_correct": True,
+        "created_at": now(),
+    }
+
+
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_class_burst_stores_every_answer_once(settings: Settings) -> None:
+    database = Database(create_db_engine(settings.effective_database_url))
+    pupil_ids, pack_id, items = seed(database, 30)
+
+    async def burst() -> list[bool]:
+        # Every pupil answers two items, and every request is sent twice (a retry).
+        calls = [database.writer.store(answer(p, pack_id, item)) for p in pupil_ids for item in items[:2]]
+        return await asyncio.gather(
+            *calls, *[database.writer.store(answer(p, pack_id, items[0], "Fake")) for p in pupil_ids]
+        )
+
+    results = asyncio.run(burst())
+    assert results.count(True) == 60
+    assert results.count(False) == 30
+    with database.read_session() as db:
+        assert db.execute(select(func.count()).select_from(Answer)).scalar_one() == 60
+        assert db.execute(select(func.count()).select_from(Answer).where(Answer.choice == "Fake")).scalar_one() == 0
+    database.close()
+
+
+def test_one_bad_answer_does_not_fail_the_rest_of_its_batch(settings: Settings) -> None:
+    database = Database(create_db_engine(settings.effective_database_url))
+    pupil_ids, pack_id, items = seed(database, 3)
+
+    async def mixed() -> list[object]:
+        good = [database.writer.store(answer(p, pack_id, items[0])) for p in pupil_ids]
+        bad = database.writer.store(answer("no-such-pupil", pack_id, items[0]))
+        return await asyncio.gather(*good, bad, return_exceptions=True)
+
+    results = asyncio.run(mixed())
+    assert results[:3] == [True, True, True]
+    assert isinstance(results[3], RuntimeError)
+    database.close()
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(settings: Settings) -> None:
+    database = Database(create_db_engine(settings.effective_database_url))
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    database.close()
