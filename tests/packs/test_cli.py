@@ -17,7 +17,9 @@ from app.packs.models import Pack
 from app.settings import Settings
 from tests.conftest import LESSONS
 
-DIAGNOSTIC_LINE = re.compile(r"^(?P<path>\S+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)\[(?P<code>[A-Z]+\d{3})\] .+$")
+DIAGNOSTIC_LINE = re.compile(
+    r"^(?P<path>\S+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)\[(?P<code>[A-Z]+\d{3})\] .+$"
+)
 
 PACK = """---
 id: {key}
@@ -94,7 +96,8 @@ def test_broken_pack_exits_1_with_file_line_col_lines(tmp_path: Path, monkeypatc
     errors = [line for line in lines if ": error[" in line]
     assert errors == [
         "packs/kaputt/01-items.md:1:1: error[ITEM005] verdict 'eins' has no explanation: add a '> [!EXPLAIN]' callout",
-        "packs/kaputt/01-items.md:8:20: error[ITEM004] answer 'Vielleicht' of verdict 'zwei' is not one of this pack's verdicts: Fakt, Fake",
+        "packs/kaputt/01-items.md:8:20: error[ITEM004] answer 'Vielleicht' of verdict 'zwei'"
+        " is not one of this pack's verdicts: Fakt, Fake",
     ]
     assert not any("packs/heil" in line for line in lines)
     assert "2 pack(s) checked, 2 error(s)" in summary

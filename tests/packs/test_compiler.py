@@ -39,7 +39,10 @@ Stimmt das?
 :::
 """  # the verdict opens on line 5; its CLUE callout on line 8
 
-DIAGNOSTIC_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)\[(?P<code>[A-Z]+\d{3})\] (?P<message>.+)$")
+DIAGNOSTIC_LINE = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): "
+    r"(?P<severity>error|warning)\[(?P<code>[A-Z]+\d{3})\] (?P<message>.+)$"
+)
 
 
 def front_matter(*lines: str) -> str:
@@ -51,7 +54,9 @@ FIELDS = ("id: probe", "title: Probe", "version: 1.0.0", "language: de")
 
 def run(pack: str = PACK, *items: str) -> tuple[dict | None, Report]:
     report = Report()
-    files = [SourceFile("probe/pack.md", pack)] + [SourceFile(f"probe/0{n}.md", text) for n, text in enumerate(items, start=1)]
+    files = [SourceFile("probe/pack.md", pack)] + [
+        SourceFile(f"probe/0{n}.md", text) for n, text in enumerate(items, start=1)
+    ]
     return compile_pack(files, report), report
 
 
@@ -208,7 +213,9 @@ def test_bad_verdicts(verdicts: str) -> None:
 
 
 def test_custom_verdicts_work() -> None:
-    compiled, report = run(front_matter(*FIELDS, "verdicts: [Echt, Erfunden, Unklar]"), ITEM.replace("answer=Fake", "answer=Erfunden"))
+    compiled, report = run(
+        front_matter(*FIELDS, "verdicts: [Echt, Erfunden, Unklar]"), ITEM.replace("answer=Fake", "answer=Erfunden")
+    )
     assert not report.has_errors
     assert compiled is not None and compiled["verdicts"] == ["Echt", "Erfunden", "Unklar"]
 
@@ -372,7 +379,10 @@ def test_a_pack_with_any_error_compiles_to_none_even_with_good_items() -> None:
 def test_diagnostics_print_as_path_line_col_severity_code_message() -> None:
     _, report = run(front_matter(*FIELDS, "colour: blau"), ITEM.replace("answer=Fake", "answer=Vielleicht"))
     printed = [str(d) for d in report.sorted()]
-    assert printed[0] == "probe/01.md:5:20: error[ITEM004] answer 'Vielleicht' of verdict 'eins' is not one of this pack's verdicts: Fakt, Fake"
+    assert printed[0] == (
+        "probe/01.md:5:20: error[ITEM004] answer 'Vielleicht' of verdict 'eins'"
+        " is not one of this pack's verdicts: Fakt, Fake"
+    )
     assert printed[1].startswith("probe/pack.md:6:1: warning[PACK011] unknown field 'colour'")
     for line in printed:
         assert DIAGNOSTIC_LINE.match(line), line
@@ -381,9 +391,43 @@ def test_diagnostics_print_as_path_line_col_severity_code_message() -> None:
 # Arbitrary input never crashes the compiler
 
 FRAGMENTS = [
-    "---", ":::", "::: verdict", "::: post", "::: quiz", " {", "}", "{#", "#eins", "answer=", "Fake", "Fakt", '"',
-    "technique=", "emotion", "likes=", "confidence", "> [!", "EXPLAIN]", "CLUE]", "HINT]", "> ", "\n", "\r\n", " ", "\t",
-    "\x00", "\ufeff", "id: probe", "language: de", "&a", "*a", "!!python/object:os.system", "[", "]", ":", "{{ 7*7 }}",
+    "---",
+    ":::",
+    "::: verdict",
+    "::: post",
+    "::: quiz",
+    " {",
+    "}",
+    "{#",
+    "#eins",
+    "answer=",
+    "Fake",
+    "Fakt",
+    '"',
+    "technique=",
+    "emotion",
+    "likes=",
+    "confidence",
+    "> [!",
+    "EXPLAIN]",
+    "CLUE]",
+    "HINT]",
+    "> ",
+    "\n",
+    "\r\n",
+    " ",
+    "\t",
+    "\x00",
+    "\ufeff",
+    "id: probe",
+    "language: de",
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "[",
+    "]",
+    ":",
+    "{{ 7*7 }}",
 ]
 lesson_text = st.one_of(
     st.text(max_size=400),
@@ -405,7 +449,11 @@ def check_outcome(compiled: dict | None, report: Report, sizes: dict[str, int]) 
 @given(lesson_text)
 def test_compile_never_raises_on_any_lesson_file(text: str) -> None:
     compiled, report = run(PACK, text)
-    check_outcome(compiled, report, {"probe/pack.md": PACK.count("\n") + 1 + text.count("\n"), "probe/01.md": text.count("\n") + 1})
+    check_outcome(
+        compiled,
+        report,
+        {"probe/pack.md": PACK.count("\n") + 1 + text.count("\n"), "probe/01.md": text.count("\n") + 1},
+    )
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -63,7 +63,9 @@ def world(client: TestClient, app: Any) -> World:
             ("stranger@zwei.example", second.id, Role.teacher),
             ("admin@zwei.example", second.id, Role.school_admin),
         ]:
-            create_account(db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role)
+            create_account(
+                db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
+            )
     owner = signed_in(app, "owner@eins.example")
     owner.follow_redirects = True
     class_id, code = create_class(owner)
@@ -132,7 +134,11 @@ def test_pupils_cannot_open_teacher_urls_even_with_htmx_headers(world: World) ->
     pupil = new_client(world.app)
     join(pupil, world.code, "Fuchs")
     pupil.follow_redirects = False
-    for headers in ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Current-URL": f"http://testserver/teacher/classes/{world.class_id}"}):
+    for headers in (
+        {},
+        {"HX-Request": "true"},
+        {"HX-Request": "true", "HX-Current-URL": f"http://testserver/teacher/classes/{world.class_id}"},
+    ):
         for url in ["/teacher", *class_urls(world)]:
             response = pupil.get(url, headers=headers)
             assert response.status_code == 303, (url, headers)
@@ -154,7 +160,12 @@ def test_anonymous_is_sent_to_sign_in_or_to_the_start(world: World) -> None:
         response = anonymous.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 303
         assert response.headers["location"] == f"/login?next={url}"
-    for url in ["/play", f"/play/{world.pack_id}", f"/play/{world.pack_id}/items/venus-drehung", f"/play/{world.pack_id}/summary"]:
+    for url in [
+        "/play",
+        f"/play/{world.pack_id}",
+        f"/play/{world.pack_id}/items/venus-drehung",
+        f"/play/{world.pack_id}/summary",
+    ]:
         response = anonymous.get(url)
         assert response.status_code == 303 and response.headers["location"] == "/", url
     response = anonymous.post(f"/play/{world.pack_id}/items/venus-drehung", data={"choice": "Fakt"})

@@ -43,7 +43,10 @@ def test_join_codes_are_random_unique_and_well_formed(client: TestClient, app: A
     set_up_school(client)
     with app.state.lupe.db.writing() as db:
         account = db.execute(select(Account)).scalar_one()
-        codes = [create_class_row(db, school_id=account.school_id, teacher_id=account.id, name=f"K{n}").join_code for n in range(60)]
+        codes = [
+            create_class_row(db, school_id=account.school_id, teacher_id=account.id, name=f"K{n}").join_code
+            for n in range(60)
+        ]
     assert len(set(codes)) == len(codes)
     for code in codes:
         assert len(code) == 8

@@ -89,7 +89,12 @@ def test_cross_site_posts_are_refused_and_change_nothing(scene: Scene, app: Any,
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Origin": "http://testserver"}, {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "same-origin", "HX-Request": "true"}, {}],
+    [
+        {"Origin": "http://testserver"},
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "same-origin", "HX-Request": "true"},
+        {},
+    ],
     ids=["origin", "fetch-metadata", "htmx", "no-headers"],
 )
 def test_same_origin_posts_work(scene: Scene, app: Any, headers: dict[str, str]) -> None:

@@ -69,14 +69,25 @@ def _health(client: TestClient, extra: dict[str, str]) -> Response:
     return response
 
 
+def _crash(client: TestClient, extra: dict[str, str]) -> Response:
+    response = client.get("/boom", headers=extra)
+    assert response.status_code == 500
+    return response
+
+
 KINDS: dict[str, Callable[[TestClient, dict[str, str]], Response]] = {
     "page": _page,
     "fragment": _fragment,
     "error-404": _not_found,
+    "error-500": _crash,
     "static": _static,
     "cross-site-403": _cross_site,
     "healthz": _health,
 }
+
+
+def _fail() -> None:
+    raise RuntimeError("a bug")
 
 
 def _served(folder: Path, template: Path, *, https: bool) -> dict[str, dict[str, Response]]:
@@ -84,7 +95,9 @@ def _served(folder: Path, template: Path, *, https: bool) -> dict[str, dict[str,
     shutil.copy(template, folder / "lupe.sqlite3")
     settings = Settings(data_dir=folder, secret_key="test-secret-key", lessons_dir=LESSONS, https=https)
     base_url = "https://testserver" if https else "http://testserver"
-    with TestClient(create_app(settings), base_url=base_url, follow_redirects=True) as client:
+    app = create_app(settings)
+    app.add_api_route("/boom", _fail)
+    with TestClient(app, base_url=base_url, follow_redirects=True, raise_server_exceptions=False) as client:
         set_up_school(client)
         return {
             kind: {"plain": fetch(client, {}), "foreign": fetch(client, {"Origin": EVIL})}
@@ -122,7 +135,12 @@ def test_strict_content_security_policy(over_http: dict[str, dict[str, Response]
 def test_nosniff_and_referrer_policy(over_http: dict[str, dict[str, Response]], kind: str) -> None:
     response = over_http[kind]["plain"]
     assert response.headers.get("x-content-type-options") == "nosniff"
-    assert response.headers.get("referrer-policy") in {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+    assert response.headers.get("referrer-policy") in {
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -150,7 +168,11 @@ def test_no_cors_preflight(client: TestClient) -> None:
     set_up_school(client)
     response = client.options(
         "/teacher/classes",
-        headers={"Origin": EVIL, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "hx-request"},
+        headers={
+            "Origin": EVIL,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "hx-request",
+        },
     )
     assert response.status_code >= 400
     assert not any(name.lower().startswith("access-control-") for name in response.headers)

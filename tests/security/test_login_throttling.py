@@ -98,7 +98,9 @@ def test_unknown_and_known_accounts_fail_alike(client: TestClient, app: Any) -> 
 def test_unknown_accounts_are_throttled_like_known_ones(client: TestClient, app: Any) -> None:
     set_up_school(client, EMAIL)
     known = [login(from_address(app, f"198.51.100.{n}"), EMAIL, WRONG).status_code for n in range(6)]
-    unknown = [login(from_address(app, f"198.51.100.{n}"), "nobody@schule.example", WRONG).status_code for n in range(6)]
+    unknown = [
+        login(from_address(app, f"198.51.100.{n}"), "nobody@schule.example", WRONG).status_code for n in range(6)
+    ]
     assert known == unknown == [401] * 5 + [429]
 
 
@@ -109,7 +111,15 @@ def add_teachers(app: Any, count: int) -> list[str]:
     with app.state.lupe.db.writing() as db:
         school_id = db.execute(select(Account.school_id)).scalars().first()
         for n, email in enumerate(emails):
-            db.add(Account(school_id=school_id, email=email, display_name=f"Lehrkraft {n}", password_hash=password_hash, role=Role.teacher.value))
+            db.add(
+                Account(
+                    school_id=school_id,
+                    email=email,
+                    display_name=f"Lehrkraft {n}",
+                    password_hash=password_hash,
+                    role=Role.teacher.value,
+                )
+            )
     return emails
 
 
@@ -131,7 +141,13 @@ def test_password_spraying_from_one_address_is_throttled(client: TestClient, app
 
 
 def setup(client: TestClient, password: str, **extra: str) -> Any:
-    data = {"school_name": "Gesamtschule Am See", "display_name": "Frau Berg", "email": EMAIL, "password": password, **extra}
+    data = {
+        "school_name": "Gesamtschule Am See",
+        "display_name": "Frau Berg",
+        "email": EMAIL,
+        "password": password,
+        **extra,
+    }
     return client.post("/setup", data=data)
 
 
@@ -152,7 +168,9 @@ def account_count(app: Any) -> int:
     ],
     ids=["short", "common", "digits", "common-mixed-case", "one-letter", "over-1024"],
 )
-def test_weak_passwords_are_refused_with_a_clear_message(client: TestClient, app: Any, password: str, words: list[str]) -> None:
+def test_weak_passwords_are_refused_with_a_clear_message(
+    client: TestClient, app: Any, password: str, words: list[str]
+) -> None:
     response = setup(client, password)
     assert response.status_code == 422
     message = alert_text(response).lower()
@@ -163,7 +181,12 @@ def test_weak_passwords_are_refused_with_a_clear_message(client: TestClient, app
 
 @pytest.mark.parametrize(
     "password",
-    ["a" * 100 + "b" * 50 + "c" * 50, "ein langer satz mit leerzeichen", "  führende und folgende leerzeichen  ", "Kennwort😀mit Emoji"],
+    [
+        "a" * 100 + "b" * 50 + "c" * 50,
+        "ein langer satz mit leerzeichen",
+        "  führende und folgende leerzeichen  ",
+        "Kennwort😀mit Emoji",
+    ],
     ids=["200-chars", "spaces", "edge-spaces", "emoji"],
 )
 def test_long_and_pasted_passwords_are_accepted(client: TestClient, app: Any, password: str) -> None:

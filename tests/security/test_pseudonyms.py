@@ -142,7 +142,14 @@ def test_clean_accepts_and_normalises(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "problem"),
-    [("", "too_short"), ("A", "too_short"), ("A" * (MAX_LENGTH + 1), "too_long"), ("x" * 10_000, "too_long"), ("a\u202eb", "bad_character"), ("a<b", "bad_character")],
+    [
+        ("", "too_short"),
+        ("A", "too_short"),
+        ("A" * (MAX_LENGTH + 1), "too_long"),
+        ("x" * 10_000, "too_long"),
+        ("a\u202eb", "bad_character"),
+        ("a<b", "bad_character"),
+    ],
 )
 def test_clean_says_why(raw: str, problem: str) -> None:
     assert clean(raw) == (None, problem)
@@ -173,8 +180,14 @@ def test_extra_fields_on_setup_are_ignored(client: TestClient, app: Any) -> None
     response = client.post(
         "/setup",
         data={
-            "school_name": "Gesamtschule Am See", "display_name": "Frau Berg", "email": "admin@schule.example",
-            "password": PASSWORD, "role": "instance_admin", "school_id": "999", "disabled": "1", "id": "77",
+            "school_name": "Gesamtschule Am See",
+            "display_name": "Frau Berg",
+            "email": "admin@schule.example",
+            "password": PASSWORD,
+            "role": "instance_admin",
+            "school_id": "999",
+            "disabled": "1",
+            "id": "77",
         },
     )
     assert response.status_code == 200
@@ -195,7 +208,13 @@ def test_extra_fields_on_join_are_ignored(client: TestClient, app: Any) -> None:
     pupil.post("/join", data={"code": code, "class_id": str(other_class_id)})
     response = pupil.post(
         f"/join/{code.replace('-', '')}",
-        data={"pseudonym": "Fuchs", "class_id": str(other_class_id), "school_id": "999", "role": "teacher", "id": "x" * 24},
+        data={
+            "pseudonym": "Fuchs",
+            "class_id": str(other_class_id),
+            "school_id": "999",
+            "role": "teacher",
+            "id": "x" * 24,
+        },
     )
     assert response.status_code == 200
     [stored] = pupils(app)
@@ -220,7 +239,14 @@ def test_extra_fields_on_an_answer_are_ignored(client: TestClient, app: Any) -> 
     wrong = "Fake" if item["answer"] == "Fakt" else "Fakt"
     response = pupil.post(
         f"/play/{pack_id}/items/{key}",
-        data={"choice": wrong, "is_correct": "1", "score": "100", "pupil_id": "someone-else", "item_id": "1", "correct": "true"},
+        data={
+            "choice": wrong,
+            "is_correct": "1",
+            "score": "100",
+            "pupil_id": "someone-else",
+            "item_id": "1",
+            "correct": "true",
+        },
     )
     assert response.status_code == 200
     assert html(response).select_one(".feedback.wrong") is not None

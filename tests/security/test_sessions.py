@@ -94,7 +94,9 @@ def test_cookie_flags_on_setup_login_and_join(client: TestClient, app: Any) -> N
 
 @pytest.fixture
 def https_app(tmp_path: Path, database_url: str) -> Any:
-    settings = Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key", lessons_dir=LESSONS, https=True)
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key", lessons_dir=LESSONS, https=True
+    )
     return create_app(settings)
 
 
@@ -198,7 +200,9 @@ def forged_cookies(real: str) -> dict[str, str]:
         "unsigned-token": token,
         "other-key": URLSafeSerializer("some-other-key", salt="lupe-session").dumps(token),
         "other-salt": URLSafeSerializer("test-secret-key", salt="something-else").dumps(token),
-        "valid-signature-unknown-token": URLSafeSerializer("test-secret-key", salt="lupe-session").dumps("made-up-token"),
+        "valid-signature-unknown-token": URLSafeSerializer("test-secret-key", salt="lupe-session").dumps(
+            "made-up-token"
+        ),
         "not-a-string": URLSafeSerializer("test-secret-key", salt="lupe-session").dumps({"account_id": 1}),
         "huge": real + "A" * 5000,
         "garbage": "%00%ff<script>",

@@ -17,7 +17,23 @@ from app.packs.library import store_version
 from app.packs.markdown import render_inline, render_markdown, sanitise
 from tests.conftest import create_class, html, join, new_client, open_pack, set_up_school
 
-ACTIVE_TAGS = {"script", "svg", "math", "iframe", "frame", "object", "embed", "style", "link", "meta", "base", "form", "input", "button", "template"}
+ACTIVE_TAGS = {
+    "script",
+    "svg",
+    "math",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "style",
+    "link",
+    "meta",
+    "base",
+    "form",
+    "input",
+    "button",
+    "template",
+}
 UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
 # Browsers drop these characters from a URL before they look at its scheme.
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
@@ -84,7 +100,10 @@ def test_sanitiser_is_a_second_wall_for_raw_html(name: str) -> None:
 
 
 def test_safe_markdown_survives() -> None:
-    page = BeautifulSoup(render_markdown("**fett** und [Quelle](https://example.org/a?b=1) ![Bild](https://example.org/x.png)"), "html.parser")
+    page = BeautifulSoup(
+        render_markdown("**fett** und [Quelle](https://example.org/a?b=1) ![Bild](https://example.org/x.png)"),
+        "html.parser",
+    )
     assert page.select_one("strong").get_text() == "fett"
     link = page.select_one("a")
     assert link["href"] == "https://example.org/a?b=1"
@@ -100,10 +119,56 @@ def test_template_syntax_stays_text_in_markdown() -> None:
 
 
 FRAGMENTS = [
-    "<", ">", '"', "'", "`", "&", "&#", "&#x", ";", ":", "(", ")", "[", "]", "!", "=", "/", "\\", "\n", "\t", " ",
-    "\x00", "\u202e", "javascript:", "JaVaScRiPt:", "data:", "vbscript:", "&#106;", "java\tscript:", "script",
-    "<script>", "</script>", "<svg", "onload=", "onerror=", "hx-get=", "hx-on:click=", "data-hx-get=", "hx-trigger=",
-    "<a href=", "<img src=", "[x](", "![x](", "](", "<div ", "<iframe", "{{ 7*7 }}", "```", "> [!EXPLAIN]", "    ",
+    "<",
+    ">",
+    '"',
+    "'",
+    "`",
+    "&",
+    "&#",
+    "&#x",
+    ";",
+    ":",
+    "(",
+    ")",
+    "[",
+    "]",
+    "!",
+    "=",
+    "/",
+    "\\",
+    "\n",
+    "\t",
+    " ",
+    "\x00",
+    "\u202e",
+    "javascript:",
+    "JaVaScRiPt:",
+    "data:",
+    "vbscript:",
+    "&#106;",
+    "java\tscript:",
+    "script",
+    "<script>",
+    "</script>",
+    "<svg",
+    "onload=",
+    "onerror=",
+    "hx-get=",
+    "hx-on:click=",
+    "data-hx-get=",
+    "hx-trigger=",
+    "<a href=",
+    "<img src=",
+    "[x](",
+    "![x](",
+    "](",
+    "<div ",
+    "<iframe",
+    "{{ 7*7 }}",
+    "```",
+    "> [!EXPLAIN]",
+    "    ",
 ]
 markdownish = st.one_of(
     st.text(max_size=300),
@@ -120,7 +185,7 @@ def test_rendered_markdown_is_always_inert(text: str) -> None:
 # The served pages
 
 
-PACK = '''---
+PACK = """---
 id: vorlagen-probe
 title: "Probe {{ 7*7 }}"
 version: 1.0.0
@@ -128,9 +193,9 @@ language: de
 ---
 
 Einleitung {{ 7*7 }}
-'''
+"""
 
-ITEMS = '''::: post {author="{{ 7*7 }}" handle="@{{7*7}}" likes=12}
+ITEMS = """::: post {author="{{ 7*7 }}" handle="@{{7*7}}" likes=12}
 Beitrag {{ 7*7 }} {% if true %}Block{% endif %} <script>alert(1)</script>
 :::
 
@@ -146,12 +211,14 @@ Was ergibt {{ 7*7 }}? [x](javascript:alert(1))
 > [!CHECK]
 > Prüfen {{ config }} {{ request.app }}
 :::
-'''
+"""
 
 
 def compiled_probe() -> dict[str, Any]:
     report = Report()
-    compiled = compile_pack([SourceFile("vorlagen-probe/pack.md", PACK), SourceFile("vorlagen-probe/01.md", ITEMS)], report)
+    compiled = compile_pack(
+        [SourceFile("vorlagen-probe/pack.md", PACK), SourceFile("vorlagen-probe/01.md", ITEMS)], report
+    )
     assert compiled is not None, [str(d) for d in report.items]
     return compiled
 
