@@ -181,7 +181,7 @@ class AnswerWriter:
         statement = (
             dialect.insert(Answer.__table__)  # type: ignore[attr-defined]
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["pupil_id", "pack_id", "item_key"])
+            .on_conflict_do_nothing(index_elements=["pupil_id", "pack_id", "item_key", "attempt"])
             .returning(Answer.__table__.c.id)  # type: ignore[attr-defined]
         )
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.

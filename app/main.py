@@ -14,6 +14,7 @@ from app import __version__
 from app.accounts.routes import router as accounts_router
 from app.classroom.routes import router as classroom_router
 from app.db import Database
+from app.packs.routes import router as packs_router
 from app.practice.routes import router as practice_router
 from app.security.headers import SecurityMiddleware
 from app.security.sessions import SessionCookies
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app = FastAPI(title="Lupe", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.lupe = lupe
-    for router in (web_router, accounts_router, classroom_router, practice_router):
+    for router in (web_router, accounts_router, classroom_router, practice_router, packs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)

@@ -23,6 +23,8 @@ class School(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    # Free-text reflection items are off unless the school turns them on (privacy).
+    allow_reflection: bool = False
     created_at: datetime = Field(default_factory=now)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ from sqlmodel import Session, col
 
 from app.packs.compiler import PACK_FILE, compile_pack, read_pack_folder
 from app.packs.diagnostics import Diagnostic, Report
-from app.packs.models import Item, Pack, PackVersion
+from app.packs.media import Media
+from app.packs.models import Item, Pack, PackMedia, PackVersion
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class CheckedPack:
     folder: Path
     compiled: dict[str, Any] | None
     diagnostics: list[Diagnostic]
+    media: dict[str, Media] = field(default_factory=dict)
 
 
 def pack_folders(paths: list[Path]) -> list[Path]:
@@ -39,9 +41,20 @@ def pack_folders(paths: list[Path]) -> list[Path]:
 def check_folder(folder: Path, *, shown_as: str | None = None) -> CheckedPack:
     """Read and compile one pack folder, collecting every diagnostic."""
     report = Report()
-    files = read_pack_folder(folder, report, shown_as=shown_as)
-    compiled = compile_pack(files, report)
-    return CheckedPack(folder, compiled, report.sorted())
+    media: dict[str, Media] = {}
+    files = read_pack_folder(folder, report, shown_as=shown_as, media=media)
+    compiled = compile_pack(files, report, media)
+    return CheckedPack(folder, compiled, report.sorted(), media)
+
+
+def store_media(db: Session, media: dict[str, Media]) -> None:
+    """Store each picture once, by content."""
+    for entry in media.values():
+        if db.get(PackMedia, entry.sha256) is None:
+            db.add(
+                PackMedia(sha256=entry.sha256, content_type=entry.content_type, size=len(entry.data), data=entry.data)
+            )
+    db.flush()
 
 
 def store_version(
@@ -89,6 +102,7 @@ def sync_shipped_packs(db: Any, lessons_dir: Path) -> list[CheckedPack]:
             log.error("pack %s skipped because of the errors above", folder.name)
         else:
             with db.writing() as session:
+                store_media(session, checked.media)
                 store_version(session, checked.compiled, school_id=None, owner_id=None, shipped=True)
         results.append(checked)
     return results

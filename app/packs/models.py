@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import LargeBinary
 from sqlmodel import JSON, Column, Field, SQLModel, UniqueConstraint
 
 from app.clock import now
@@ -49,3 +50,15 @@ class Item(SQLModel, table=True):
     key: str = Field(max_length=80)
     position: int
     type: str = Field(max_length=20)
+
+
+class PackMedia(SQLModel, table=True):
+    """A picture of a pack, stored once by its content hash so every app process can serve it."""
+
+    __tablename__ = "pack_media"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    content_type: str = Field(max_length=40)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=now)

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import JSON, Column, Field, SQLModel, UniqueConstraint
 
 from app.clock import now
 
 
 class Answer(SQLModel, table=True):
-    """One stored answer; (pupil, pack, item key) is unique, so retries store it once."""
+    """One try at one item. (pupil, pack, item key, attempt) is unique, so a retried request
+    stores nothing new; ``final`` marks the try that settled the item (right, or no tries left)."""
 
-    __table_args__ = (UniqueConstraint("pupil_id", "pack_id", "item_key"),)
+    __table_args__ = (UniqueConstraint("pupil_id", "pack_id", "item_key", "attempt", name="uq_answer_attempt"),)
 
     id: int | None = Field(default=None, primary_key=True)
     pupil_id: str = Field(foreign_key="pupil.id", index=True, ondelete="CASCADE")
     pack_id: int = Field(foreign_key="pack.id", index=True)
     item_id: int = Field(foreign_key="item.id")
     item_key: str = Field(max_length=80)
+    attempt: int = 1
+    final: bool = True
     choice: str = Field(max_length=200)
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     confidence: int | None = None
-    is_correct: bool
+    score: float | None = None
+    is_correct: bool | None = None
     created_at: datetime = Field(default_factory=now)

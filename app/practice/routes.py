@@ -14,15 +14,16 @@ from sqlmodel import Session
 
 from app.classroom.services import open_pack_ids
 from app.packs.models import Pack
+from app.practice.scoring import CONFIDENCE_LEVELS, AnswerError, score_answer
 from app.practice.services import (
-    CONFIDENCE_LEVELS,
-    AnswerError,
-    answered_counts,
+    StoredAnswer,
+    allows_reflection,
     answers_of,
-    check_choice,
+    finished_counts,
     next_item_key,
-    store_answer,
+    store_try,
     summarise,
+    visible_items,
 )
 from app.security.authz import NotVisible, check_pupil_plays, require_pupil
 from app.security.sessions import SignedInPupil
@@ -31,34 +32,50 @@ from app.web.deps import Lupe as LupeServices
 
 router = APIRouter()
 
-MAX_ANSWER_BODY = 4096
+MAX_ANSWER_BODY = 16_384
 
 
-def _playable(db: Session, lupe: LupeServices, pupil: SignedInPupil, pack_id: int) -> tuple[Pack, dict[str, Any]]:
-    check_pupil_plays(pupil, pack_id, open_pack_ids(db, pupil.class_id))
-    pack = db.get(Pack, pack_id)
-    if pack is None or pack.current_version_id is None:
-        raise NotVisible
-    return pack, lupe.packs.get(db, pack.current_version_id)
+class Playable:
+    """A pack as one pupil plays it: the compiled version and the items they see."""
+
+    def __init__(self, db: Session, lupe: LupeServices, pupil: SignedInPupil, pack_id: int) -> None:
+        check_pupil_plays(pupil, pack_id, open_pack_ids(db, pupil.class_id))
+        pack = db.get(Pack, pack_id)
+        if pack is None or pack.current_version_id is None:
+            raise NotVisible
+        self.pack_id = pack_id
+        self.compiled = lupe.packs.get(db, pack.current_version_id)
+        self.items = visible_items(self.compiled, allow_reflection=allows_reflection(db, pupil.school_id))
+
+    def item(self, key: str) -> dict[str, Any]:
+        item = self.compiled["by_key"].get(key)
+        if item is None or item not in self.items:
+            raise NotVisible
+        return item
+
+    def url_after(self, answers: dict[str, StoredAnswer]) -> str:
+        following = next_item_key(self.items, answers)
+        return f"/play/{self.pack_id}/items/{following}" if following else f"/play/{self.pack_id}/summary"
 
 
 @router.get("/play")
 def play_home(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep) -> Response:
     pupil = require_pupil(principal)
-    counts = answered_counts(db, pupil_id=pupil.id)
+    counts = finished_counts(db, pupil_id=pupil.id)
     cards = []
     for pack_id in sorted(open_pack_ids(db, pupil.class_id)):
-        pack = db.get(Pack, pack_id)
-        if pack is None or pack.current_version_id is None:
+        try:
+            playable = Playable(db, lupe, pupil, pack_id)
+        except NotVisible:
             continue
-        compiled = lupe.packs.get(db, pack.current_version_id)
         answered, correct = counts.get(pack_id, (0, 0))
+        compiled = playable.compiled
         cards.append(
             {
                 "id": pack_id,
                 "title": compiled["title"],
                 "description": compiled["description"],
-                "total": len(compiled["items"]),
+                "total": len(playable.items),
                 "answered": answered,
                 "correct": correct,
             }
@@ -70,26 +87,31 @@ def play_home(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
 def play_pack(lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int) -> Response:
     """Continue where the pupil left off."""
     pupil = require_pupil(principal)
-    _, compiled = _playable(db, lupe, pupil, pack_id)
-    key = next_item_key(compiled, answers_of(db, pupil_id=pupil.id, pack_id=pack_id))
-    target = f"/play/{pack_id}/items/{key}" if key else f"/play/{pack_id}/summary"
-    return RedirectResponse(target, status_code=303)
+    playable = Playable(db, lupe, pupil, pack_id)
+    return RedirectResponse(playable.url_after(answers_of(db, pupil_id=pupil.id, pack_id=pack_id)), status_code=303)
 
 
 def _item_context(
-    compiled: dict[str, Any], pack_id: int, item: dict[str, Any], answers: dict[str, Any], error: str | None = None
+    playable: Playable,
+    item: dict[str, Any],
+    answers: dict[str, StoredAnswer],
+    error: str | None = None,
 ) -> dict[str, Any]:
-    following = next_item_key(compiled, answers)
+    stored = answers.get(item["key"])
+    tries_used = stored.attempt if stored else 0
     return {
-        "pack_id": pack_id,
-        "pack_title": compiled["title"],
-        "verdicts": compiled["verdicts"],
+        "pack_id": playable.pack_id,
+        "pack_title": playable.compiled["title"],
+        "verdicts": playable.compiled["verdicts"],
         "item": item,
-        "number": item["position"] + 1,
-        "total": len(compiled["items"]),
-        "answer": answers.get(item["key"]),
-        "answered": len(answers),
-        "next_url": f"/play/{pack_id}/items/{following}" if following else f"/play/{pack_id}/summary",
+        "number": playable.items.index(item) + 1,
+        "total": len(playable.items),
+        "answer": stored if stored and stored.final else None,
+        "last_try": stored if stored and not stored.final else None,
+        "attempt": tries_used + 1,
+        "hints": item["hints_html"][:tries_used],
+        "answered": sum(1 for a in answers.values() if a.final),
+        "next_url": playable.url_after(answers),
         "confidence_levels": CONFIDENCE_LEVELS,
         "error": error,
     }
@@ -100,68 +122,60 @@ def item_page(
     request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
 ) -> Response:
     pupil = require_pupil(principal)
-    _, compiled = _playable(db, lupe, pupil, pack_id)
-    item = compiled["by_key"].get(item_key)
-    if item is None:
-        raise NotVisible
-    answers = answers_of(db, pupil_id=pupil.id, pack_id=pack_id)
-    context = _item_context(compiled, pack_id, item, answers)
-    return lupe.renderer.render(
-        request, "practice/item.html", context, principal=principal, block="item" if is_htmx(request) else None
-    )
+    playable = Playable(db, lupe, pupil, pack_id)
+    item = playable.item(item_key)
+    context = _item_context(playable, item, answers_of(db, pupil_id=pupil.id, pack_id=pack_id))
+    block = "item" if is_htmx(request) else None
+    return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
 
 @router.post("/play/{pack_id}/items/{item_key}")
 async def answer_item(
     request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
 ) -> Response:
-    """Store the answer once and show the feedback: right or wrong, clue, explanation."""
+    """Store the try once and show what follows: a hint and another try, or the feedback."""
     pupil = require_pupil(principal)
-    pack, compiled = _playable(db, lupe, pupil, pack_id)
-    item = compiled["by_key"].get(item_key)
-    if item is None:
-        raise NotVisible
+    playable = Playable(db, lupe, pupil, pack_id)
+    item = playable.item(item_key)
     body = await request.body()
-    form = parse_qs(body[:MAX_ANSWER_BODY].decode("utf-8", "replace"), max_num_fields=10)
-    choice = form.get("choice", [""])[0]
+    form = parse_qs(body[:MAX_ANSWER_BODY].decode("utf-8", "replace"), max_num_fields=200)
     block = "item" if is_htmx(request) else None
-    try:
-        is_correct, confidence = check_choice(compiled, item, choice, form.get("confidence", [None])[0])
-    except AnswerError as error:
-        context = _item_context(compiled, pack_id, item, answers_of(db, pupil_id=pupil.id, pack_id=pack_id), error.code)
-        return lupe.renderer.render(
-            request, "practice/item.html", context, principal=principal, block=block, status_code=422
+    answers = answers_of(db, pupil_id=pupil.id, pack_id=pack_id)
+    stored = answers.get(item_key)
+    attempt = (stored.attempt if stored else 0) + 1
+    # The form says which try it is; a retried or doubled request names a try already stored
+    # and just sees what is stored. (Without the field, it counts as the next try.)
+    claimed = (form.get("attempt") or [str(attempt)])[0]
+    if (stored is None or not stored.final) and claimed == str(attempt):
+        try:
+            scored = score_answer(playable.compiled, item, form)
+        except AnswerError as error:
+            context = _item_context(playable, item, answers, error.code)
+            return lupe.renderer.render(
+                request, "practice/item.html", context, principal=principal, block=block, status_code=422
+            )
+        item_id = playable.compiled["item_ids"][item_key]
+        await store_try(
+            lupe.db, pupil_id=pupil.id, pack_id=pack_id, item=item, item_id=item_id, scored=scored, attempt=attempt
         )
-    await store_answer(
-        lupe.db,
-        pupil_id=pupil.id,
-        pack=pack,
-        item_id=compiled["item_ids"][item_key],
-        item_key=item_key,
-        choice=choice,
-        confidence=confidence,
-        is_correct=is_correct,
-    )
-    # Read back what is stored: on a retry the first answer counts, and the feedback says so.
     with lupe.db.read_session() as fresh:  # a new snapshot that includes the writer's commit
         answers = answers_of(fresh, pupil_id=pupil.id, pack_id=pack_id)
-    context = _item_context(compiled, pack_id, item, answers)
+    context = _item_context(playable, item, answers)
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
 
 @router.get("/play/{pack_id}/summary")
 def summary_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int) -> Response:
     pupil = require_pupil(principal)
-    _, compiled = _playable(db, lupe, pupil, pack_id)
+    playable = Playable(db, lupe, pupil, pack_id)
     answers = answers_of(db, pupil_id=pupil.id, pack_id=pack_id)
     context = {
         "pack_id": pack_id,
-        "pack_title": compiled["title"],
-        "summary": summarise(compiled, answers),
-        "items": compiled["items"],
-        "answers": answers,
-        "next_key": next_item_key(compiled, answers),
+        "pack_title": playable.compiled["title"],
+        "summary": summarise(playable.compiled, playable.items, answers),
+        "items": playable.items,
+        "answers": {key: a for key, a in answers.items() if a.final},
+        "next_key": next_item_key(playable.items, answers),
     }
-    return lupe.renderer.render(
-        request, "practice/summary.html", context, principal=principal, block="item" if is_htmx(request) else None
-    )
+    block = "item" if is_htmx(request) else None
+    return lupe.renderer.render(request, "practice/summary.html", context, principal=principal, block=block)

@@ -1,4 +1,4 @@
-"""Playing a pack: which item comes next, checking an answer, storing it, the summary."""
+"""Playing a pack: which items a pupil sees, which comes next, storing tries, the summary."""
 
 from __future__ import annotations
 
@@ -8,91 +8,98 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
+from app.accounts.models import School
 from app.clock import now
 from app.db import Database
-from app.packs.models import Pack
 from app.practice.models import Answer
+from app.practice.scoring import Scored
 
-CONFIDENCE_LEVELS = (50, 75, 100)
+ANSWERS: Any = Answer.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class StoredAnswer:
+    """The latest try at an item."""
+
     choice: str
     confidence: int | None
-    is_correct: bool
+    is_correct: bool | None
+    score: float | None
+    response: dict[str, Any] | None
+    attempt: int
+    final: bool
 
 
-class AnswerError(ValueError):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+def allows_reflection(db: Session, school_id: int) -> bool:
+    school = db.get(School, school_id)
+    return bool(school and school.allow_reflection)
+
+
+def visible_items(compiled: dict[str, Any], *, allow_reflection: bool) -> list[dict[str, Any]]:
+    """The items pupils of a school see: free-text reflection only where the school allows it."""
+    return [item for item in compiled["items"] if allow_reflection or item["type"] != "reflection"]
 
 
 def answers_of(db: Session, *, pupil_id: str, pack_id: int) -> dict[str, StoredAnswer]:
-    """The pupil's answers in a pack by item id."""
+    """The pupil's latest try at each item of a pack, by item id."""
     rows = db.execute(
-        select(col(Answer.item_key), col(Answer.choice), col(Answer.confidence), col(Answer.is_correct)).where(
-            col(Answer.pupil_id) == pupil_id,
-            col(Answer.pack_id) == pack_id,
+        select(
+            col(Answer.item_key),
+            col(Answer.choice),
+            col(Answer.confidence),
+            col(Answer.is_correct),
+            col(Answer.score),
+            col(Answer.response),
+            col(Answer.attempt),
+            col(Answer.final),
         )
+        .where(col(Answer.pupil_id) == pupil_id, col(Answer.pack_id) == pack_id)
+        .order_by(col(Answer.attempt))
     )
-    return {row.item_key: StoredAnswer(row.choice, row.confidence, row.is_correct) for row in rows}
+    return {row.item_key: StoredAnswer(*row[1:]) for row in rows}
 
 
-def answered_counts(db: Session, *, pupil_id: str) -> dict[int, tuple[int, int]]:
-    """``pack id → (answered, correct)`` for one pupil."""
+def finished_counts(db: Session, *, pupil_id: str) -> dict[int, tuple[int, int]]:
+    """``pack id → (items settled, items right)`` for one pupil."""
     rows = db.execute(
-        select(col(Answer.pack_id), func.count(), func.sum(case((Answer.is_correct, 1), else_=0)))  # type: ignore[arg-type]
-        .where(Answer.pupil_id == pupil_id)  # type: ignore[arg-type]
-        .group_by(Answer.pack_id)  # type: ignore[arg-type]
+        select(col(Answer.pack_id), func.count(), func.sum(case((ANSWERS.c.is_correct, 1), else_=0)))
+        .where(col(Answer.pupil_id) == pupil_id, col(Answer.final))
+        .group_by(col(Answer.pack_id))
     )
     return {row[0]: (row[1], int(row[2] or 0)) for row in rows}
 
 
-def next_item_key(compiled: dict[str, Any], answers: dict[str, StoredAnswer]) -> str | None:
-    """The first item not answered yet, in pack order."""
-    for item in compiled["items"]:
-        if item["key"] not in answers:
+def next_item_key(items: list[dict[str, Any]], answers: dict[str, StoredAnswer]) -> str | None:
+    """The first item not settled yet, in pack order."""
+    for item in items:
+        stored = answers.get(item["key"])
+        if stored is None or not stored.final:
             return str(item["key"])
     return None
 
 
-def check_choice(
-    compiled: dict[str, Any], item: dict[str, Any], choice: str, confidence: str | None
-) -> tuple[bool, int | None]:
-    """Whether ``choice`` is right, and the confidence as a number; refuses what the item does not offer."""
-    if choice not in compiled["verdicts"]:
-        raise AnswerError("choice")
-    level: int | None = None
-    if item["confidence"] and confidence:
-        if not confidence.isdigit() or int(confidence) not in CONFIDENCE_LEVELS:
-            raise AnswerError("confidence")
-        level = int(confidence)
-    return choice == item["answer"], level
+def is_final(item: dict[str, Any], scored: Scored, attempt: int) -> bool:
+    """A try settles the item when it is right, cannot be right or wrong, or was the last allowed."""
+    return scored.is_correct is not False or attempt >= int(item.get("tries", 1))
 
 
-async def store_answer(
-    database: Database,
-    *,
-    pupil_id: str,
-    pack: Pack,
-    item_id: int,
-    item_key: str,
-    choice: str,
-    confidence: int | None,
-    is_correct: bool,
+async def store_try(
+    database: Database, *, pupil_id: str, pack_id: int, item: dict[str, Any], item_id: int, scored: Scored, attempt: int
 ) -> bool:
-    """Store the answer through the writer; False when one was already stored (a retry)."""
+    """Store one try through the writer; False when it was already stored (a retried request)."""
     return await database.writer.store(
         {
             "pupil_id": pupil_id,
-            "pack_id": pack.id,
+            "pack_id": pack_id,
             "item_id": item_id,
-            "item_key": item_key,
-            "choice": choice,
-            "confidence": confidence,
-            "is_correct": is_correct,
+            "item_key": item["key"],
+            "attempt": attempt,
+            "final": is_final(item, scored, attempt),
+            "choice": scored.choice,
+            "response": scored.response,
+            "confidence": scored.confidence,
+            "score": scored.score,
+            "is_correct": scored.is_correct,
             "created_at": now(),
         }
     )
@@ -103,26 +110,34 @@ class Summary:
     total: int
     answered: int
     correct: int
+    points: float
+    scored: int
     real_total: int
     real_recognised: int
     fake_total: int
     fake_recognised: int
 
 
-def summarise(compiled: dict[str, Any], answers: dict[str, StoredAnswer]) -> Summary:
-    """Right answers overall, and real and fake items recognised separately."""
+def summarise(compiled: dict[str, Any], items: list[dict[str, Any]], answers: dict[str, StoredAnswer]) -> Summary:
+    """Right answers and points overall; real and fake verdicts recognised separately."""
     real_label, fake_label = compiled["verdicts"][0], compiled["verdicts"][1]
     counts = {"real_total": 0, "real_recognised": 0, "fake_total": 0, "fake_recognised": 0}
-    for item in compiled["items"]:
-        kind = "real" if item["answer"] == real_label else "fake" if item["answer"] == fake_label else None
-        answer = answers.get(item["key"])
-        if kind is None or answer is None:
+    settled = {key: a for key, a in answers.items() if a.final}
+    for item in items:
+        answer = settled.get(item["key"])
+        if item["type"] != "verdict" or answer is None:
             continue
-        counts[f"{kind}_total"] += 1
-        counts[f"{kind}_recognised"] += int(answer.is_correct)
+        kind = "real" if item["answer"] == real_label else "fake" if item["answer"] == fake_label else None
+        if kind is not None:
+            counts[f"{kind}_total"] += 1
+            counts[f"{kind}_recognised"] += int(bool(answer.is_correct))
+    keys = {item["key"] for item in items}
+    mine = [a for key, a in settled.items() if key in keys]
     return Summary(
-        total=len(compiled["items"]),
-        answered=len(answers),
-        correct=sum(1 for a in answers.values() if a.is_correct),
+        total=len(items),
+        answered=len(mine),
+        correct=sum(1 for a in mine if a.is_correct),
+        points=round(sum(a.score or 0.0 for a in mine), 2),
+        scored=sum(1 for a in mine if a.score is not None),
         **counts,
     )

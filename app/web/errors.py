@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.security.authz import NotVisible, PupilSignInRequired, SignInRequired
+from app.security.headers import BodyTooLarge
 from app.security.sessions import ANONYMOUS
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class CrashPage:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except BodyTooLarge:
+            raise  # the security middleware answers it with 413
         except Exception:
             request = Request(scope)
             log.exception("unhandled error on %s %s", request.method, request.url.path)

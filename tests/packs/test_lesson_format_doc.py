@@ -26,10 +26,25 @@ def test_the_documented_example_pack_compiles_cleanly() -> None:
     assert compiled["items"][0]["stimuli"][0]["type"] == "headline"
 
 
+def test_every_documented_example_compiles_and_every_type_has_one() -> None:
+    pack_md, *examples = markdown_examples()
+    types = set()
+    for number, example in enumerate(examples, start=1):
+        report = Report()
+        compiled = compile_pack([SourceFile("pack.md", pack_md), SourceFile(f"{number:02}.md", example)], report)
+        problems = [str(d) for d in report.sorted() if d.code != "ITEM011"]
+        assert problems == [], f"example {number} of docs/lesson-format.md"
+        assert compiled is not None
+        types |= {item["type"] for item in compiled["items"]}
+    from app.packs.vocabulary import ITEM_TYPES
+
+    assert types == set(ITEM_TYPES)
+
+
 def test_every_message_code_in_the_code_is_documented() -> None:
     sources = "".join(p.read_text() for p in (PROJECT_ROOT / "app" / "packs").glob("*.py"))
-    used = set(re.findall(r'"((?:PACK|BLOCK|ATTR|ITEM|CALLOUT|FILE)\d{3})"', sources))
-    documented = set(re.findall(r"\b((?:PACK|BLOCK|ATTR|ITEM|CALLOUT|FILE)\d{3})\b", DOC))
+    used = set(re.findall(r'"((?:PACK|BLOCK|ATTR|ITEM|CALLOUT|FILE|MEDIA)\d{3})"', sources))
+    documented = set(re.findall(r"\b((?:PACK|BLOCK|ATTR|ITEM|CALLOUT|FILE|MEDIA)\d{3})\b", DOC))
     assert used - documented == set()
 
 

@@ -142,20 +142,31 @@ def test_oversized_body_is_refused(scene: Scene, app: Any) -> None:
     assert snapshot(app) == before
 
 
+def chunked_form(first: str, fields: int = 3, size: int = 500_000) -> Any:
+    """A form body sent without Content-Length: several fields, each under Starlette's own 1 MB field limit."""
+    yield first.encode()
+    for number in range(fields):
+        yield f"&pad{number}=".encode() + b"x" * size
+
+
 def test_oversized_body_without_content_length_is_refused(scene: Scene, app: Any) -> None:
     before = snapshot(app)
-
-    def chunks() -> Any:
-        yield b"name=7c&pad="
-        for _ in range(40):
-            yield b"x" * 50_000
-
-    response = scene.teacher.post(
-        "/teacher/classes", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = scene.teacher.post("/teacher/classes", content=chunked_form("name=7c"), headers=form)
     # The streaming limit trips inside FastAPI's form parsing, which reports it as 400.
     assert response.status_code in (400, 413)
+    answer = f"/play/{scene.pack_id}/items/{scene.item_key}"
+    response = scene.pupil.post(answer, content=chunked_form("choice=Fakt"), headers=form)
+    assert response.status_code == 413
     assert snapshot(app) == before
+
+
+def test_chunked_body_below_the_limit_is_accepted(scene: Scene, app: Any) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = scene.teacher.post("/teacher/classes", content=chunked_form("name=7c", fields=2, size=400_000), headers=form)
+    assert response.status_code == 200
+    with app.state.lupe.db.read_session() as db:
+        assert db.execute(select(Class.id).where(Class.name == "7c")).first() is not None
 
 
 def test_body_below_the_limit_is_accepted(scene: Scene, app: Any) -> None:

@@ -249,9 +249,10 @@ def test_extra_fields_on_an_answer_are_ignored(client: TestClient, app: Any) -> 
         },
     )
     assert response.status_code == 200
-    assert html(response).select_one(".feedback.wrong") is not None
+    assert html(response).select_one(".feedback.right") is None
     with app.state.lupe.db.read_session() as db:
         [answer] = db.execute(select(Answer)).scalars().all()
     assert answer.is_correct is False
     assert answer.choice == wrong
     assert answer.pupil_id == pupils(app)[0].id
+    assert not answer.score
