@@ -28,7 +28,7 @@ $(VENDOR)/htmx.min.js: node_modules/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 run: install
-	$(BIN)/lupe serve
+	LUPE_RELOAD_LESSONS=$${LUPE_RELOAD_LESSONS:-true} $(BIN)/lupe serve
 
 test: install
 	$(BIN)/pytest

@@ -98,7 +98,13 @@ def admin_create(
 
 
 @packs_cli.command("check")
-def packs_check(paths: Annotated[list[Path], typer.Argument(help="Pack folders, or folders of packs.")]) -> None:
+def packs_check(
+    paths: Annotated[list[Path], typer.Argument(help="Pack folders, or folders of packs.")],
+    against_database: Annotated[
+        bool,
+        typer.Option("--against-database/--alone", help="Also compare with the versions stored in Lupe's database."),
+    ] = True,
+) -> None:
     """Print every problem as path:line:col: severity[CODE] message; exit 1 on errors."""
     from app.packs.library import check_folder, pack_folders
 
@@ -106,14 +112,92 @@ def packs_check(paths: Annotated[list[Path], typer.Argument(help="Pack folders, 
     if not folders:
         typer.echo(f"error: no pack found in {' '.join(map(str, paths))} (a pack is a folder with pack.md)", err=True)
         raise typer.Exit(1)
+    stored = _stored_shipped_versions() if against_database else {}
     errors = 0
     for folder in folders:
-        checked = check_folder(folder, shown_as=os.path.relpath(folder))
-        for diagnostic in checked.diagnostics:
+        shown = os.path.relpath(folder)
+        checked = check_folder(folder, shown_as=shown)
+        diagnostics = list(checked.diagnostics)
+        if checked.compiled is not None and checked.compiled["key"] in stored:
+            from app.packs.library import disappeared_items
+
+            diagnostics += disappeared_items(stored[checked.compiled["key"]], checked.compiled, f"{shown}/pack.md")
+        for diagnostic in diagnostics:
             typer.echo(str(diagnostic))
-        errors += sum(1 for d in checked.diagnostics if d.severity == "error")
+        errors += sum(1 for d in diagnostics if d.severity == "error")
     typer.echo(f"{len(folders)} pack(s) checked, {errors} error(s)", err=True)
     raise typer.Exit(1 if errors else 0)
+
+
+def _stored_shipped_versions() -> dict[str, dict]:
+    """The current compiled version of each shipped pack in the configured database, if there is one."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import Database
+    from app.packs.models import Pack, PackVersion
+
+    settings = Settings()
+    if settings.is_sqlite and not (settings.data_dir / "lupe.sqlite3").exists():
+        return {}
+    database = Database.from_settings(settings)
+    try:
+        with database.read_session() as db:
+            rows = db.execute(
+                select(Pack.key, PackVersion.compiled)  # type: ignore[call-overload]
+                .join(PackVersion, PackVersion.id == Pack.current_version_id)
+                .where(Pack.shipped)
+            )
+            return {key: compiled for key, compiled in rows}
+    except SQLAlchemyError:
+        return {}
+    finally:
+        database.close()
+
+
+@packs_cli.command("list")
+def packs_list(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Pack folders, or folders of packs (default: the lessons folder).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per pack.")] = False,
+) -> None:
+    """List packs: id, title, version, language, items, and counts per type and technique."""
+    import json
+    from collections import Counter
+
+    from app.packs.library import check_folder, pack_folders
+
+    folders = pack_folders(paths or [Settings().lessons_dir])
+    summaries = []
+    for folder in folders:
+        compiled = check_folder(folder).compiled
+        if compiled is None:
+            typer.echo(f"error: {folder} has errors; run `lupe packs check {folder}`", err=True)
+            continue
+        items = compiled["items"]
+        summaries.append(
+            {
+                "id": compiled["key"],
+                "title": compiled["title"],
+                "version": compiled["version"],
+                "language": compiled["language"],
+                "items": len(items),
+                "types": dict(sorted(Counter(i["type"] for i in items).items())),
+                "techniques": dict(sorted(Counter(t for i in items for t in i["techniques"]).items())),
+                "path": os.path.relpath(folder),
+            }
+        )
+    for summary in summaries:
+        if as_json:
+            typer.echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{summary['id']:<28} {summary['language']} {summary['version']:<8} "
+                f"{summary['items']:>4} items  {summary['title']}"
+            )
+    if len(summaries) < len(folders):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,10 @@ from app import __version__
 from app.accounts.routes import router as accounts_router
 from app.classroom.routes import router as classroom_router
 from app.db import Database
+from app.packs.print_routes import router as print_router
 from app.packs.routes import router as packs_router
+from app.packs.teacher_routes import router as pack_library_router
+from app.packs.watch import watch_lessons
 from app.practice.routes import router as practice_router
 from app.security.headers import SecurityMiddleware
 from app.security.sessions import SessionCookies
@@ -35,12 +39,23 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         lupe.db.writer.start()
+        watcher = asyncio.create_task(watch_lessons(lupe.db, settings.lessons_dir)) if settings.reload_lessons else None
         yield
+        if watcher is not None:
+            watcher.cancel()
         lupe.db.close()
 
     app = FastAPI(title="Lupe", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.lupe = lupe
-    for router in (web_router, accounts_router, classroom_router, practice_router, packs_router):
+    for router in (
+        web_router,
+        accounts_router,
+        classroom_router,
+        practice_router,
+        packs_router,
+        pack_library_router,
+        print_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default="de", description="Interface language when neither the user nor the browser chooses one (de or en)."
     )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
+    reload_lessons: bool = Field(
+        default=False, description="Load changed packs from the lessons folder without a restart (for pack authors)."
+    )
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -27,6 +27,7 @@ from app.packs.models import Pack
 from app.progress.services import class_progress
 from app.security.authz import check_class, check_pack_usable, require_teacher
 from app.security.codes import display, normalise
+from app.security.sessions import SignedInAccount
 from app.web.deps import DbDep, LupeDep, PrincipalDep, client_address, is_htmx
 
 router = APIRouter()
@@ -67,10 +68,10 @@ def new_class(request: Request, lupe: LupeDep, principal: PrincipalDep, name: Te
     return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
 
 
-def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Class, school_id: int) -> dict:
+def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Class, account: SignedInAccount) -> dict:
     assert school_class.id is not None
     opened = open_pack_ids(db, school_class.id)
-    packs = usable_packs(db, lupe.packs, school_id=school_id)
+    packs = usable_packs(db, lupe.packs, account)
     open_packs = [(pack.id, compiled) for pack, compiled in packs if pack.id in opened]
     join_url = str(request.url_for("join_link", code=school_class.join_code))
     return {
@@ -87,7 +88,7 @@ def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Cla
 def class_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
     account = require_teacher(principal)
     school_class = check_class(account, db.get(Class, class_id))
-    context = _class_context(request, lupe, db, school_class, account.school_id or 0)
+    context = _class_context(request, lupe, db, school_class, account)
     return lupe.renderer.render(request, "classroom/class.html", context, principal=principal)
 
 
@@ -98,7 +99,7 @@ def class_progress_fragment(
     """The progress part of the class page, which the page polls while pupils work."""
     account = require_teacher(principal)
     school_class = check_class(account, db.get(Class, class_id))
-    context = _class_context(request, lupe, db, school_class, account.school_id or 0)
+    context = _class_context(request, lupe, db, school_class, account)
     return lupe.renderer.render(
         request, "classroom/class.html", context, principal=principal, block="progress" if is_htmx(request) else None
     )

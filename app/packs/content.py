@@ -57,9 +57,10 @@ def _check_image(
             f"media file '{reference}' is missing: put it into the pack's media/ folder",
         )
     else:
-        attrs[name] = media[reference]["sha256"]
-        attrs["width"] = str(media[reference]["width"])
-        attrs["height"] = str(media[reference]["height"])
+        picture = media[reference]
+        attrs[name] = picture.sha256
+        attrs["width"] = str(picture.width)
+        attrs["height"] = str(picture.height)
     if not attrs.get("alt", "").strip():
         report.error(
             path,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.packs.compiler import PACK_FILE, compile_pack, read_pack_folder
+from app.packs.compiler import PACK_FILE, SourceFile, compile_pack, read_pack_folder
 from app.packs.diagnostics import Diagnostic, Report
 from app.packs.media import Media
 from app.packs.models import Item, Pack, PackMedia, PackVersion
@@ -25,6 +25,7 @@ class CheckedPack:
     compiled: dict[str, Any] | None
     diagnostics: list[Diagnostic]
     media: dict[str, Media] = field(default_factory=dict)
+    files: list[SourceFile] = field(default_factory=list)
 
 
 def pack_folders(paths: list[Path]) -> list[Path]:
@@ -44,7 +45,7 @@ def check_folder(folder: Path, *, shown_as: str | None = None) -> CheckedPack:
     media: dict[str, Media] = {}
     files = read_pack_folder(folder, report, shown_as=shown_as, media=media)
     compiled = compile_pack(files, report, media)
-    return CheckedPack(folder, compiled, report.sorted(), media)
+    return CheckedPack(folder, compiled, report.sorted(), media, files)
 
 
 def store_media(db: Session, media: dict[str, Media]) -> None:
@@ -57,21 +58,73 @@ def store_media(db: Session, media: dict[str, Media]) -> None:
     db.flush()
 
 
+class VersionConflict(ValueError):
+    """A new version would lose items that answers point to."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(map(str, diagnostics)))
+        self.diagnostics = diagnostics
+
+
+def find_pack(db: Session, key: str, school_id: int | None) -> Pack | None:
+    same_owner = col(Pack.school_id).is_(None) if school_id is None else col(Pack.school_id) == school_id
+    return db.execute(select(Pack).where(col(Pack.key) == key, same_owner)).scalar_one_or_none()
+
+
+def disappeared_items(
+    previous: dict[str, Any], compiled: dict[str, Any], pack_file: str = PACK_FILE
+) -> list[Diagnostic]:
+    """Items of ``previous`` that ``compiled`` neither keeps nor names in ``renamed-from``."""
+    kept = {item["key"] for item in compiled["items"]} | {
+        item["renamed_from"] for item in compiled["items"] if item.get("renamed_from")
+    }
+    report = Report()
+    for item in previous["items"]:
+        if item["key"] not in kept:
+            report.error(
+                pack_file,
+                1,
+                1,
+                "ITEM012",
+                f"item '{item['key']}' of version {previous['version']} is missing: keep its id, or add "
+                f"renamed-from={item['key']} to the item that replaces it",
+            )
+    return report.sorted()
+
+
 def store_version(
-    db: Session, compiled: dict[str, Any], *, school_id: int | None, owner_id: int | None, shipped: bool
+    db: Session,
+    compiled: dict[str, Any],
+    *,
+    school_id: int | None,
+    owner_id: int | None,
+    shipped: bool,
+    files: list[SourceFile] | None = None,
+    media: dict[str, Media] | None = None,
+    pack: Pack | None = None,
 ) -> PackVersion:
-    """Make ``compiled`` the pack's current version; an unchanged pack keeps its version."""
-    same_owner = Pack.school_id.is_(None) if school_id is None else Pack.school_id == school_id  # type: ignore[union-attr]
-    pack = db.execute(select(Pack).where(Pack.key == compiled["key"], same_owner)).scalar_one_or_none()  # type: ignore[arg-type]
+    """Make ``compiled`` the pack's current version; an unchanged pack keeps its version.
+
+    Raises :class:`VersionConflict` when an item of the current version would disappear.
+    """
+    pack = pack or find_pack(db, compiled["key"], school_id)
     if pack is None:
         pack = Pack(key=compiled["key"], school_id=school_id, owner_id=owner_id, shipped=shipped)
         db.add(pack)
         db.flush()
     assert pack.id is not None
     version = db.execute(
-        select(PackVersion).where(PackVersion.pack_id == pack.id, PackVersion.content_hash == compiled["content_hash"])  # type: ignore[arg-type]
+        select(PackVersion).where(
+            col(PackVersion.pack_id) == pack.id, col(PackVersion.content_hash) == compiled["content_hash"]
+        )
     ).scalar_one_or_none()
     if version is None:
+        if pack.current_version_id is not None:
+            previous = db.get(PackVersion, pack.current_version_id)
+            conflicts = disappeared_items(previous.compiled, compiled) if previous else []
+            if conflicts:
+                raise VersionConflict(conflicts)
+        store_media(db, media or {})
         version = PackVersion(
             pack_id=pack.id,
             version=compiled["version"],
@@ -79,6 +132,10 @@ def store_version(
             language=compiled["language"],
             content_hash=compiled["content_hash"],
             compiled=compiled,
+            sources={
+                "files": {Path(f.path).name: f.text for f in files or []},
+                "media": {name: m.sha256 for name, m in (media or {}).items()},
+            },
         )
         db.add(version)
         db.flush()
@@ -101,9 +158,21 @@ def sync_shipped_packs(db: Any, lessons_dir: Path) -> list[CheckedPack]:
         if checked.compiled is None:
             log.error("pack %s skipped because of the errors above", folder.name)
         else:
-            with db.writing() as session:
-                store_media(session, checked.media)
-                store_version(session, checked.compiled, school_id=None, owner_id=None, shipped=True)
+            try:
+                with db.writing() as session:
+                    store_version(
+                        session,
+                        checked.compiled,
+                        school_id=None,
+                        owner_id=None,
+                        shipped=True,
+                        files=checked.files,
+                        media=checked.media,
+                    )
+            except VersionConflict as conflict:
+                for diagnostic in conflict.diagnostics:
+                    log.error("%s/%s", folder, diagnostic)
+                log.error("pack %s keeps its previous version because of the errors above", folder.name)
         results.append(checked)
     return results
 
@@ -133,9 +202,15 @@ class CompiledPacks:
         return compiled
 
 
-def usable_packs(db: Session, compiled: CompiledPacks, *, school_id: int | None) -> list[tuple[Pack, dict[str, Any]]]:
-    """Packs a school may use: the shipped ones and its own, with their current version."""
-    mine = Pack.school_id == school_id if school_id is not None else Pack.shipped  # type: ignore[arg-type]
-    statement = select(Pack).where((Pack.shipped) | (mine), Pack.current_version_id.is_not(None)).order_by(Pack.key)  # type: ignore[arg-type,union-attr,operator]
-    packs = list(db.execute(statement).scalars())
+def usable_packs(db: Session, compiled: CompiledPacks, account: Any) -> list[tuple[Pack, dict[str, Any]]]:
+    """Packs this teacher may use: the shipped ones, the school's shared ones and their own."""
+    from app.security.authz import may_use_pack
+
+    mine = col(Pack.school_id) == account.school_id
+    statement = (
+        select(Pack)
+        .where(col(Pack.shipped) | mine, col(Pack.current_version_id).is_not(None))
+        .order_by(col(Pack.shipped), col(Pack.key))
+    )
+    packs = [pack for pack in db.execute(statement).scalars() if may_use_pack(account, pack)]
     return [(pack, compiled.get(db, pack.current_version_id)) for pack in packs if pack.current_version_id is not None]

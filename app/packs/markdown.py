@@ -6,6 +6,8 @@ drops every attribute it does not know, htmx's ``hx-*`` included.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -47,9 +49,17 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "o
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
+HEADING_OFFSET = 2
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
 def render_markdown(text: str) -> str:
-    """Safe HTML for ``text``; no script, event handler, htmx attribute or unsafe URL survives."""
-    return sanitise(_md.render(text))
+    """Safe HTML for ``text``; no script, event handler, htmx attribute or unsafe URL survives.
+
+    Headings move down two levels (``#`` becomes ``h3``): the page around owns ``h1`` and ``h2``.
+    """
+    html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + HEADING_OFFSET)}>", _md.render(text))
+    return sanitise(html)
 
 
 def render_inline(text: str) -> str:

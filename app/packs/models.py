@@ -20,6 +20,8 @@ class Pack(SQLModel, table=True):
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     owner_id: int | None = Field(default=None, foreign_key="account.id")
     shipped: bool = False
+    # Shared packs are usable by every teacher of the school; others only by their owner.
+    shared: bool = False
     current_version_id: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=now)
 
@@ -37,6 +39,8 @@ class PackVersion(SQLModel, table=True):
     language: str = Field(max_length=5)
     content_hash: str = Field(max_length=64)
     compiled: dict = Field(sa_column=Column(JSON, nullable=False))
+    # The Markdown as written ({file name: text}) and the media ({file name: sha256}), for export and editing.
+    sources: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=now)
 
 

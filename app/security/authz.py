@@ -52,11 +52,28 @@ def check_class(account: SignedInAccount, school_class: Class | None) -> Class:
     return school_class
 
 
+def may_use_pack(account: SignedInAccount, pack: Pack) -> bool:
+    """Shipped packs are for everyone; a school's pack for its owner, or the school when shared."""
+    if pack.shipped:
+        return True
+    if pack.school_id != account.school_id:
+        return False
+    return pack.shared or pack.owner_id == account.id or account.role == Role.school_admin
+
+
 def check_pack_usable(account: SignedInAccount, pack: Pack | None) -> Pack:
-    """Shipped packs are for everyone; a school's packs only for that school."""
-    if pack is None or pack.current_version_id is None:
+    """Open for a class, view, print, download or copy."""
+    if pack is None or pack.current_version_id is None or not may_use_pack(account, pack):
         raise NotVisible
-    if not pack.shipped and pack.school_id != account.school_id:
+    return pack
+
+
+def check_pack_editable(account: SignedInAccount, pack: Pack | None) -> Pack:
+    """Change, share or upload a new version: the owner, or an admin of the school. Never a shipped pack."""
+    pack = check_pack_usable(account, pack)
+    if pack.shipped or pack.school_id != account.school_id:
+        raise NotVisible
+    if pack.owner_id != account.id and account.role != Role.school_admin:
         raise NotVisible
     return pack
 

@@ -12,6 +12,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_BODY_BYTES = 1_000_000
+# Where teachers send whole lesson packs, a larger body is fine.
+LARGE_BODIES = {
+    "/teacher/packs/upload": 25_000_000,
+    "/teacher/packs/save": 8_000_000,
+    "/teacher/packs/preview": 8_000_000,
+}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -46,12 +52,13 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(_decode(scope["headers"]))
+        max_body = LARGE_BODIES.get(scope["path"], self.max_body)
         if scope["method"] not in SAFE_METHODS:
             if is_cross_site(headers):
                 await self._refuse(send, 403, "Cross-site request refused. / Anfrage von fremder Seite abgelehnt.")
                 return
             length = headers.get("content-length", "0")
-            if not length.isdigit() or int(length) > self.max_body:
+            if not length.isdigit() or int(length) > max_body:
                 await self._refuse(send, 413, "Request too large. / Anfrage zu groß.")
                 return
         started = False
@@ -71,7 +78,7 @@ class SecurityMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     raise BodyTooLarge
             return message
 

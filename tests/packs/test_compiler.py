@@ -82,8 +82,8 @@ def test_shipped_packs_compile_without_any_diagnostic(folder: Path) -> None:
 
 
 def test_there_are_shipped_packs_in_both_languages() -> None:
-    languages = {check_folder(folder).compiled["language"] for folder in pack_folders([LESSONS])}
-    assert languages == {"de", "en"}
+    compiled = [check_folder(folder).compiled for folder in pack_folders([LESSONS])]
+    assert {pack["language"] for pack in compiled if pack is not None} == {"de", "en"}
 
 
 def test_a_valid_pack_compiles() -> None:

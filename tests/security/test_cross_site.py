@@ -163,7 +163,9 @@ def test_oversized_body_without_content_length_is_refused(scene: Scene, app: Any
 
 def test_chunked_body_below_the_limit_is_accepted(scene: Scene, app: Any) -> None:
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    response = scene.teacher.post("/teacher/classes", content=chunked_form("name=7c", fields=2, size=400_000), headers=form)
+    response = scene.teacher.post(
+        "/teacher/classes", content=chunked_form("name=7c", fields=2, size=400_000), headers=form
+    )
     assert response.status_code == 200
     with app.state.lupe.db.read_session() as db:
         assert db.execute(select(Class.id).where(Class.name == "7c")).first() is not None
