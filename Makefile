@@ -30,14 +30,15 @@ $(VENDOR)/htmx.min.js: node_modules/.installed
 run: install
 	LUPE_RELOAD_LESSONS=$${LUPE_RELOAD_LESSONS:-true} $(BIN)/lupe serve
 
-test: install
+test: install lint
 	$(BIN)/pytest
 
 test-fast: install
 	$(BIN)/pytest -m "not browser and not postgres"
 
 lint: install
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff format --check app tests bench migrations
 	$(BIN)/mypy
 
 # Re-extract the interface strings after changing templates, then translate the new ones.

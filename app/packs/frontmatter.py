@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from app.packs.diagnostics import Report
+from app.packs.diagnostics import N_, Param, Report
 from app.packs.vocabulary import DEFAULT_VERDICTS, FIELDS, ID_RE, LANGUAGES, MAX_FRONT_MATTER_BYTES
 
 
@@ -19,14 +19,14 @@ def split_front_matter(source: Any, report: Report) -> tuple[str | None, str, in
             1,
             1,
             "PACK003",
-            "the file must start with front matter: a line '---', the pack's fields, and another '---'",
+            N_("the file must start with front matter: a line '---', the pack's fields, and another '---'"),
         )
         return None, source.text, 1
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     report.error(
-        source.path, 1, 1, "PACK003", "the front matter is not closed: add a line '---' after the pack's fields"
+        source.path, 1, 1, "PACK003", N_("the front matter is not closed: add a line '---' after the pack's fields")
     )
     return None, source.text, 1
 
@@ -34,7 +34,7 @@ def split_front_matter(source: Any, report: Report) -> tuple[str | None, str, in
 def check_front_matter(path: str, text: str, report: Report) -> dict[str, Any] | None:
     """Load the front matter safely and check every field, with line numbers."""
     if len(text.encode()) > MAX_FRONT_MATTER_BYTES:
-        report.error(path, 2, 1, "PACK004", "the front matter is too long")
+        report.error(path, 2, 1, "PACK004", N_("the front matter is too long"))
         return None
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
@@ -44,7 +44,7 @@ def check_front_matter(path: str, text: str, report: Report) -> dict[str, Any] |
                     token.start_mark.line + 2,
                     token.start_mark.column + 1,
                     "PACK005",
-                    "anchors, aliases and tags (&, *, !) are not allowed in the front matter",
+                    N_("anchors, aliases and tags (&, *, !) are not allowed in the front matter"),
                 )
                 return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -53,14 +53,19 @@ def check_front_matter(path: str, text: str, report: Report) -> dict[str, Any] |
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         report.error(
-            path, line, col, "PACK006", f"the front matter is not valid YAML: {error.problem or error.context}"
+            path,
+            line,
+            col,
+            "PACK006",
+            N_("the front matter is not valid YAML: %(problem)s"),
+            problem=str(error.problem or error.context),
         )
         return None
     except yaml.YAMLError as error:
-        report.error(path, 2, 1, "PACK006", f"the front matter is not valid YAML: {error}")
+        report.error(path, 2, 1, "PACK006", N_("the front matter is not valid YAML: %(problem)s"), problem=str(error))
         return None
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        report.error(path, 2, 1, "PACK007", "the front matter must be a list of fields like 'title: My pack'")
+        report.error(path, 2, 1, "PACK007", N_("the front matter must be a list of fields like 'title: My pack'"))
         return None
     lines = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
     return _check_fields(path, data, lines, report)
@@ -69,8 +74,8 @@ def check_front_matter(path: str, text: str, report: Report) -> dict[str, Any] |
 def _check_fields(path: str, data: dict[Any, Any], lines: dict[str, int], report: Report) -> dict[str, Any] | None:
     errors_before = len([d for d in report.items if d.severity == "error"])
 
-    def fail(field: str, message: str, code: str = "PACK010") -> None:
-        report.error(path, lines.get(field, 2), 1, code, message)
+    def fail(field: str, template: str, code: str = "PACK010", /, **params: Param) -> None:
+        report.error(path, lines.get(field, 2), 1, code, template, **params)
 
     for name in data:
         if str(name) not in FIELDS:
@@ -79,17 +84,24 @@ def _check_fields(path: str, data: dict[Any, Any], lines: dict[str, int], report
                 lines.get(str(name), 2),
                 1,
                 "PACK011",
-                f"unknown field '{name}'; known fields: {', '.join(FIELDS)}",
+                N_("unknown field '%(name)s'; known fields: %(known)s"),
+                name=str(name),
+                known=", ".join(FIELDS),
             )
     for required in ("id", "title", "version", "language"):
         if data.get(required) in (None, ""):
-            fail(required, f"the field '{required}' is missing", "PACK009")
+            fail(required, N_("the field '%(field)s' is missing"), "PACK009", field=required)
     pack_id = str(data.get("id") or "")
     if pack_id and (len(pack_id) > 80 or not ID_RE.fullmatch(pack_id)):
-        fail("id", f"id '{pack_id[:80]}' may only use lower-case letters, digits and single hyphens")
+        fail("id", N_("id '%(id)s' may only use lower-case letters, digits and single hyphens"), id=pack_id[:80])
     language = str(data.get("language") or "")
     if language and language not in LANGUAGES:
-        fail("language", f"language '{language[:20]}' is not supported; use one of: {', '.join(LANGUAGES)}")
+        fail(
+            "language",
+            N_("language '%(language)s' is not supported; use one of: %(known)s"),
+            language=language[:20],
+            known=", ".join(LANGUAGES),
+        )
     verdicts = data.get("verdicts", DEFAULT_VERDICTS.get(language, DEFAULT_VERDICTS["de"]))
     if not (
         isinstance(verdicts, list)
@@ -99,20 +111,22 @@ def _check_fields(path: str, data: dict[Any, Any], lines: dict[str, int], report
     ):
         fail(
             "verdicts",
-            "verdicts must be a list of 2 to 6 different labels, "
-            "the real one first and the fake one second, e.g. [Fakt, Fake]",
+            N_(
+                "verdicts must be a list of 2 to 6 different labels, "
+                "the real one first and the fake one second, e.g. [Fakt, Fake]"
+            ),
         )
         verdicts = []
     grades = data.get("grades", [])
     if not (isinstance(grades, list) and all(isinstance(g, int) and 1 <= g <= 13 for g in grades)):
-        fail("grades", "grades must be a list of school years from 1 to 13, e.g. [7, 8]")
+        fail("grades", N_("grades must be a list of school years from 1 to 13, e.g. [7, 8]"))
     minutes = data.get("minutes")
     if minutes is not None and not (isinstance(minutes, int) and 1 <= minutes <= 600):
-        fail("minutes", "minutes must be a whole number of minutes, e.g. 45")
+        fail("minutes", N_("minutes must be a whole number of minutes, e.g. 45"))
     text_lists = {name: data.get(name, []) for name in ("authors", "objectives")}
     for name, value in text_lists.items():
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            fail(name, f"{name} must be a list of texts")
+            fail(name, N_("%(field)s must be a list of texts"), field=name)
     if len([d for d in report.items if d.severity == "error"]) > errors_before:
         return None
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.packs.diagnostics import Report
+from app.packs.diagnostics import N_, Report
 
 OPEN_RE = re.compile(r":::[ \t]+([A-Za-z][A-Za-z0-9_-]{0,39})[ \t]*(\{[^\n]*\})?[ \t]*")
 CLOSE_RE = re.compile(r":::[ \t]*")
@@ -66,7 +66,9 @@ def scan_blocks(path: str, text: str, first_line: int, report: Report) -> list[B
                     current.line,
                     1,
                     "BLOCK001",
-                    f"block '{current.type}' is not closed: add a line ':::' before line {number}",
+                    N_("block '%(type)s' is not closed: add a line ':::' before line %(next_line)d"),
+                    type=current.type,
+                    next_line=number,
                 )
             attrs_text = opening.group(2) or ""
             attributes = parse_attributes(
@@ -75,7 +77,7 @@ def scan_blocks(path: str, text: str, first_line: int, report: Report) -> list[B
             current = Block(opening.group(1).lower(), number, attributes, [])
         elif CLOSE_RE.fullmatch(line):
             if current is None:
-                report.error(path, number, 1, "BLOCK002", "':::' closes no block: nothing was opened above it")
+                report.error(path, number, 1, "BLOCK002", N_("':::' closes no block: nothing was opened above it"))
             else:
                 blocks.append(current)
                 current = None
@@ -87,11 +89,16 @@ def scan_blocks(path: str, text: str, first_line: int, report: Report) -> list[B
                 number,
                 1,
                 "BLOCK003",
-                "this line starts with ':::' but is not a block opening like '::: verdict {#my-id answer=Fake}'",
+                N_("this line starts with ':::' but is not a block opening like '::: verdict {#my-id answer=Fake}'"),
             )
     if current is not None:
         report.error(
-            path, current.line, 1, "BLOCK001", f"block '{current.type}' is not closed: add a line ':::' at its end"
+            path,
+            current.line,
+            1,
+            "BLOCK001",
+            N_("block '%(type)s' is not closed: add a line ':::' at its end"),
+            type=current.type,
         )
     return blocks
 
@@ -113,8 +120,8 @@ def parse_attributes(path: str, line: int, col: int, text: str, report: Report) 
                 line,
                 col + 1 + position,
                 "ATTR001",
-                f"cannot read the attributes here: {inner[position : position + 30]!r}; "
-                'write key=value, key="value with spaces", #id or a flag',
+                N_('cannot read the attributes here: %(text)s; write key=value, key="value with spaces", #id or a flag'),
+                text=repr(inner[position : position + 30]),
             )
             break
         name_col = col + 1 + position + (len(match.group(0)) - len(match.group(0).lstrip()))
@@ -125,7 +132,7 @@ def parse_attributes(path: str, line: int, col: int, text: str, report: Report) 
             name = match.group(2).lower()
             value = match.group(3) if match.group(3) is not None else match.group(4)
             if name in attributes.names():
-                report.error(path, line, name_col, "ATTR003", f"attribute '{name}' is given twice")
+                report.error(path, line, name_col, "ATTR003", N_("attribute '%(name)s' is given twice"), name=name)
             if value is None:
                 attributes.flags.add(name)
             else:

@@ -71,7 +71,8 @@ def test_author_a_pack_in_the_editor_and_play_it(server: str, browser: Any) -> N
     check_accessibility(teacher, "editor with an error")
     screenshot(teacher, "teacher-editor-error")
 
-    editor.fill(BROKEN.replace("Stimmt dieser Post?\n", "Stimmt dieser Post?\n\n> [!EXPLAIN]\n> Zitronen heilen keine Erkältung.\n"))
+    explained = "Stimmt dieser Post?\n\n> [!EXPLAIN]\n> Zitronen heilen keine Erkältung.\n"
+    editor.fill(BROKEN.replace("Stimmt dieser Post?\n", explained))
     expect()(teacher.locator("#preview .ok")).to_be_visible(timeout=10000)
     expect()(teacher.locator("#preview .post-card")).to_contain_text("Zitronenwasser")
     teacher.locator(".editor-actions button.primary").click()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any as Response  # the test client's response type
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from app.main import create_app
 from app.settings import Settings

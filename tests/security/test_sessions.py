@@ -8,18 +8,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select, update
 
 from app.accounts.models import Account, AuthSession
 from app.main import create_app
+from app.security import passwords
 from app.security.codes import digest
 from app.security.sessions import COOKIE_NAME
 from app.settings import Settings
 from tests.conftest import LESSONS, PASSWORD, create_class, html, join, new_client, set_up_school
 
 EMAIL = "admin@schule.example"
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with tiny costs: these tests are about sessions and requests, not about hashing."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", hasher.hash("dummy"))
 
 
 def session_cookie(response: Any) -> dict[str, Any]:
