@@ -24,6 +24,7 @@ from app.classroom.services import (
 )
 from app.packs.library import usable_packs
 from app.packs.models import Pack
+from app.practice.services import allows_reflection, visible_items
 from app.progress.services import class_progress
 from app.security.authz import check_class, check_pack_usable, require_teacher
 from app.security.codes import display, normalise
@@ -72,7 +73,12 @@ def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Cla
     assert school_class.id is not None
     opened = open_pack_ids(db, school_class.id)
     packs = usable_packs(db, lupe.packs, account)
-    open_packs = [(pack.id, compiled) for pack, compiled in packs if pack.id in opened]
+    reflection = allows_reflection(db, account.school_id or 0)
+    open_packs = [
+        (pack.id, {**compiled, "items": visible_items(compiled, allow_reflection=reflection)})
+        for pack, compiled in packs
+        if pack.id in opened
+    ]
     join_url = str(request.url_for("join_link", code=school_class.join_code))
     return {
         "school_class": school_class,

@@ -57,15 +57,21 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
             .order_by(col(Pupil.pseudonym))
         )
     }
-    items: dict[int, dict[str, ItemRow]] = {
-        pack_id: {i["key"]: ItemRow(i["key"], i["position"], i["title"]) for i in compiled["items"]}
-        for pack_id, compiled in packs
-    }
+    items: dict[int, dict[str, ItemRow]] = {}
+    for pack_id, compiled in packs:
+        rows = {i["key"]: ItemRow(i["key"], i["position"], i["title"]) for i in compiled["items"]}
+        # Statistics follow an item across versions: answers to its old id count for it.
+        rows.update({i["renamed_from"]: rows[i["key"]] for i in compiled["items"] if i.get("renamed_from")})
+        items[pack_id] = rows
     if packs and pupil_rows:
         answers = db.execute(
             select(col(Answer.pupil_id), col(Answer.pack_id), col(Answer.item_key), col(Answer.is_correct))
             .join(Pupil, Pupil.id == Answer.pupil_id)  # type: ignore[arg-type]
-            .where(Pupil.class_id == class_id, Answer.pack_id.in_([p for p, _ in packs]))  # type: ignore[arg-type,attr-defined]
+            .where(
+                col(Pupil.class_id) == class_id,
+                col(Answer.pack_id).in_([p for p, _ in packs]),
+                col(Answer.final),
+            )
         )
         answered: dict[tuple[str, int], int] = defaultdict(int)
         correct: dict[tuple[str, int], int] = defaultdict(int)
@@ -74,9 +80,10 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
             if item is None:  # answered in an earlier version, since removed
                 continue
             answered[(row.pupil_id, row.pack_id)] += 1
-            correct[(row.pupil_id, row.pack_id)] += int(row.is_correct)
-            item.answered += 1
-            item.correct += int(row.is_correct)
+            correct[(row.pupil_id, row.pack_id)] += int(bool(row.is_correct))
+            if row.is_correct is not None:  # free text has no right or wrong
+                item.answered += 1
+                item.correct += int(row.is_correct)
         for (pupil_id, pack_id), count in answered.items():
             pupil_rows[pupil_id].answered[pack_id] = count
             pupil_rows[pupil_id].correct[pack_id] = correct[(pupil_id, pack_id)]
@@ -87,7 +94,7 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
                 pack_id,
                 compiled["title"],
                 len(compiled["items"]),
-                sorted(items[pack_id].values(), key=lambda i: i.position),
+                sorted({id(i): i for i in items[pack_id].values()}.values(), key=lambda i: i.position),
             )
             for pack_id, compiled in packs
         ],
