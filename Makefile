@@ -41,9 +41,10 @@ lint: install
 	$(BIN)/ruff format --check app tests bench migrations
 	$(BIN)/mypy
 
-# Re-extract the interface strings after changing templates, then translate the new ones.
+# Re-extract the interface strings (templates, gettext calls, N_-marked pack diagnostics),
+# then translate the new ones.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output --omit-header -o app/locales/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location --sort-output --omit-header -o app/locales/messages.pot .
 	$(BIN)/pybabel update -i app/locales/messages.pot -d app/locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 bench: install

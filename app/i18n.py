@@ -33,6 +33,7 @@ def choose_language(*, chosen: str | None, accept_language: str | None, default:
     return default if default in LANGUAGES else "de"
 
 
+@cache
 def gettext_for(language: str) -> tuple[Callable[..., str], Callable[..., str]]:
     """``(gettext, ngettext)`` that fill ``%(name)s`` placeholders from keywords.
 

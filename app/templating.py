@@ -6,6 +6,7 @@ Block names are always chosen by the route's code, never taken from the request.
 from __future__ import annotations
 
 import hashlib
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,19 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={version}"
 
 
+# The language of the page being rendered. Templates and the macros they import (imported
+# without context, so Jinja caches them) find `_` and `ngettext` as globals that read it.
+_language: ContextVar[str] = ContextVar("lupe_language", default="de")
+
+
+def _gettext(message: str, **values: object) -> str:
+    return gettext_for(_language.get())[0](message, **values)
+
+
+def _ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    return gettext_for(_language.get())[1](singular, plural, n, **values)
+
+
 class Renderer:
     """Renders pages and their fragments in the request's language."""
 
@@ -48,7 +62,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals.update(static_url=static_url, languages=LANGUAGES)
+        self.env.globals.update(
+            static_url=static_url, languages=LANGUAGES, _=_gettext, gettext=_gettext, ngettext=_ngettext
+        )
 
     def language(self, request: Request, principal: Principal = ANONYMOUS) -> str:
         chosen = request.cookies.get(LANGUAGE_COOKIE)
@@ -73,21 +89,21 @@ class Renderer:
     ) -> HTMLResponse:
         """The whole page, or only ``block`` of it for an HTMX swap."""
         language = self.language(request, principal)
-        gettext, ngettext = gettext_for(language)
         values = {
             "request": request,
             "principal": principal,
             "lang": language,
             "current_path": request.url.path,
-            "gettext": gettext,
-            "ngettext": ngettext,
-            "_": gettext,
             **(context or {}),
         }
-        if block is None:
-            html = self.env.get_template(template).render(values)
-        else:
-            html = render_block(self.env, template, block, values)
+        token = _language.set(language)
+        try:
+            if block is None:
+                html = self.env.get_template(template).render(values)
+            else:
+                html = render_block(self.env, template, block, values)
+        finally:
+            _language.reset(token)
         response = HTMLResponse(html, status_code=status_code, headers=headers)
         response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
         return response

@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from app.packs.compiler import SourceFile
-from app.packs.diagnostics import Report
+from app.packs.diagnostics import N_, Report
 from app.packs.media import MAX_MEDIA_BYTES, MAX_MEDIA_FILES, Media, MediaProblem, inspect_media
 from app.packs.vocabulary import MAX_FILE_BYTES, MAX_FILES, MEDIA_FOLDER, PACK_FILE
 
@@ -37,13 +37,15 @@ def read_zip(data: bytes, *, label: str = "upload.zip") -> PackUpload:
     """The pack inside ``data``; every refusal is a diagnostic, nothing is written to disk."""
     upload = PackUpload()
     if len(data) > MAX_ZIP_BYTES:
-        upload.report.error(label, 1, 1, "ZIP001", f"the zip file is larger than {MAX_ZIP_BYTES // 1_000_000} MB")
+        upload.report.error(
+            label, 1, 1, "ZIP001", N_("the zip file is larger than %(limit)d MB"), limit=MAX_ZIP_BYTES // 1_000_000
+        )
         return upload
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, NotImplementedError):
-        upload.report.error(label, 1, 1, "ZIP002", "this is not a readable zip file")
+        upload.report.error(label, 1, 1, "ZIP002", N_("this is not a readable zip file"))
         return upload
     paths = _checked_paths(entries, upload.report, label)
     if upload.report.has_errors:
@@ -57,10 +59,18 @@ def read_zip(data: bytes, *, label: str = "upload.zip") -> PackUpload:
 def _checked_paths(entries: list[zipfile.ZipInfo], report: Report, label: str) -> list[tuple[zipfile.ZipInfo, str]]:
     """Refuse bombs, escaping or odd paths, links and duplicates before reading anything."""
     if len(entries) > MAX_ENTRIES:
-        report.error(label, 1, 1, "ZIP003", f"the zip has {len(entries)} entries; at most {MAX_ENTRIES}")
+        report.error(
+            label,
+            1,
+            1,
+            "ZIP003",
+            N_("the zip has %(count)d entries; at most %(max)d"),
+            count=len(entries),
+            max=MAX_ENTRIES,
+        )
         return []
     if sum(e.file_size for e in entries) > MAX_TOTAL_BYTES:
-        report.error(label, 1, 1, "ZIP004", "the zip unpacks to more than 60 MB")
+        report.error(label, 1, 1, "ZIP004", N_("the zip unpacks to more than 60 MB"))
         return []
     files = [e for e in entries if not e.is_dir()]
     prefix = _common_folder([e.filename for e in files])
@@ -69,9 +79,11 @@ def _checked_paths(entries: list[zipfile.ZipInfo], report: Report, label: str) -
     for entry in files:
         name = entry.filename
         if entry.compress_size and entry.file_size / entry.compress_size > MAX_RATIO:
-            report.error(f"{label}/{name}", 1, 1, "ZIP004", "this entry is compressed suspiciously well (a zip bomb?)")
+            report.error(
+                f"{label}/{name}", 1, 1, "ZIP004", N_("this entry is compressed suspiciously well (a zip bomb?)")
+            )
         if stat.S_ISLNK(entry.external_attr >> 16):
-            report.error(f"{label}/{name}", 1, 1, "ZIP005", "links are not allowed in a pack")
+            report.error(f"{label}/{name}", 1, 1, "ZIP005", N_("links are not allowed in a pack"))
             continue
         relative = name[len(prefix) :]
         parts = relative.split("/")
@@ -82,11 +94,11 @@ def _checked_paths(entries: list[zipfile.ZipInfo], report: Report, label: str) -
                 1,
                 1,
                 "ZIP006",
-                "only pack.md, lesson files (*.md) and pictures in media/ belong in a pack zip",
+                N_("only pack.md, lesson files (*.md) and pictures in media/ belong in a pack zip"),
             )
             continue
         if relative.lower() in seen:
-            report.error(f"{label}/{name}", 1, 1, "ZIP007", "this file is in the zip twice")
+            report.error(f"{label}/{name}", 1, 1, "ZIP007", N_("this file is in the zip twice"))
             continue
         seen.add(relative.lower())
         checked.append((entry, relative))
@@ -111,12 +123,12 @@ def _take(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, relative: str, uploa
     limit = MAX_MEDIA_BYTES if relative.startswith(MEDIA_FOLDER + "/") else MAX_FILE_BYTES
     shown = f"{label}/{relative}"
     if entry.file_size > limit:
-        upload.report.error(shown, 1, 1, "FILE001", f"file is larger than {limit // 1000} KB")
+        upload.report.error(shown, 1, 1, "FILE001", N_("file is larger than %(limit)d KB"), limit=limit // 1000)
         return
     with archive.open(entry) as handle:
         data = handle.read(limit + 1)  # the declared size may lie: never read past the limit
     if len(data) > limit:
-        upload.report.error(shown, 1, 1, "FILE001", f"file is larger than {limit // 1000} KB")
+        upload.report.error(shown, 1, 1, "FILE001", N_("file is larger than %(limit)d KB"), limit=limit // 1000)
         return
     add_file(upload, relative, data, shown)
 
@@ -128,12 +140,14 @@ def add_file(upload: PackUpload, relative: str, data: bytes, shown: str) -> None
         try:
             upload.media[name] = inspect_media(name, data)
         except MediaProblem as problem:
-            upload.report.error(shown, 1, 1, "MEDIA006", f"this media file is refused: {problem}")
+            upload.report.error(
+                shown, 1, 1, "MEDIA006", N_("this media file is refused: %(problem)s"), problem=str(problem)
+            )
         return
     try:
         upload.files.append(SourceFile(shown, data.decode("utf-8-sig")))
     except UnicodeDecodeError as error:
-        upload.report.error(shown, 1, error.start + 1, "FILE002", "file is not UTF-8 text")
+        upload.report.error(shown, 1, error.start + 1, "FILE002", N_("file is not UTF-8 text"))
 
 
 def _order_files(upload: PackUpload, label: str) -> None:
@@ -141,7 +155,12 @@ def _order_files(upload: PackUpload, label: str) -> None:
     upload.files.sort(key=lambda f: (not f.path.endswith("/" + PACK_FILE), f.path))
     if not upload.files or not upload.files[0].path.endswith("/" + PACK_FILE):
         upload.report.error(
-            f"{label}/{PACK_FILE}", 1, 1, "PACK001", f"a pack needs a file '{PACK_FILE}' with the pack's front matter"
+            f"{label}/{PACK_FILE}",
+            1,
+            1,
+            "PACK001",
+            N_("a pack needs a file '%(file)s' with the pack's front matter"),
+            file=PACK_FILE,
         )
 
 

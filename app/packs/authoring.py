@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from app.packs.archive import PackUpload, write_zip
 from app.packs.compiler import SourceFile, compile_pack
-from app.packs.diagnostics import Diagnostic
+from app.packs.diagnostics import N_, Diagnostic
 from app.packs.library import VersionConflict, find_pack, store_version
 from app.packs.media import Media, inspect_media
 from app.packs.models import Pack, PackMedia, PackVersion
@@ -111,7 +111,8 @@ def save_pack(db: Session, upload: PackUpload, *, account: Any, replacing: Pack 
             2,
             1,
             "PACK030",
-            f"your school already has another pack with the id '{compiled['key']}'",
+            N_("your school already has another pack with the id '%(id)s'"),
+            id=compiled["key"],
         )
         return SaveResult(None, report.sorted())
     if replacing is None and existing is not None:
@@ -125,12 +126,18 @@ def save_pack(db: Session, upload: PackUpload, *, account: Any, replacing: Pack 
                 2,
                 1,
                 "PACK030",
-                f"a colleague's pack already uses the id '{compiled['key']}': choose another id",
+                N_("a colleague's pack already uses the id '%(id)s': choose another id"),
+                id=compiled["key"],
             )
             return SaveResult(None, report.sorted())
     if replacing is not None and replacing.key != compiled["key"]:
         report.error(
-            upload.files[0].path, 2, 1, "PACK031", f"the id of this pack is '{replacing.key}' and cannot change"
+            upload.files[0].path,
+            2,
+            1,
+            "PACK031",
+            N_("the id of this pack is '%(id)s' and cannot change"),
+            id=replacing.key,
         )
         return SaveResult(None, report.sorted())
     try:
@@ -171,14 +178,19 @@ def upload_from_editor(names: list[str], texts: list[str], media: dict[str, Medi
     for name, text in zip(names, texts, strict=False):
         if not FILE_NAME.fullmatch(name):
             upload.report.error(
-                name[:100] or "?", 1, 1, "FILE003", "file names may use letters, digits, . _ - and end in .md"
+                name[:100] or "?", 1, 1, "FILE003", N_("file names may use letters, digits, . _ - and end in .md")
             )
             continue
         upload.files.append(SourceFile(name, text.replace("\r\n", "\n")))
     upload.files.sort(key=lambda f: (f.path != PACK_FILE, f.path))
     if not upload.files or upload.files[0].path != PACK_FILE:
         upload.report.error(
-            PACK_FILE, 1, 1, "PACK001", f"a pack needs a file '{PACK_FILE}' with the pack's front matter"
+            PACK_FILE,
+            1,
+            1,
+            "PACK001",
+            N_("a pack needs a file '%(file)s' with the pack's front matter"),
+            file=PACK_FILE,
         )
     return upload
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.packs.content import compile_content
-from app.packs.diagnostics import Report
+from app.packs.diagnostics import N_, Report
 from app.packs.frontmatter import check_front_matter, split_front_matter
 from app.packs.items import compile_item
 from app.packs.markdown import render_markdown
@@ -53,23 +53,32 @@ def read_pack_folder(
             1,
             1,
             "PACK001",
-            f"a pack folder needs a file '{PACK_FILE}' with the pack's front matter",
+            N_("a pack folder needs a file '%(file)s' with the pack's front matter"),
+            file=PACK_FILE,
         )
         return []
     if len(names) > MAX_FILES:
-        report.error(label, 1, 1, "PACK002", f"too many Markdown files ({len(names)}); at most {MAX_FILES}")
+        report.error(
+            label,
+            1,
+            1,
+            "PACK002",
+            N_("too many Markdown files (%(count)d); at most %(max)d"),
+            count=len(names),
+            max=MAX_FILES,
+        )
         return []
     files = []
     for name in [PACK_FILE] + [n for n in names if n != PACK_FILE]:
         path = folder / name
         shown = f"{label}/{name}"
         if path.stat().st_size > MAX_FILE_BYTES:
-            report.error(shown, 1, 1, "FILE001", f"file is larger than {MAX_FILE_BYTES // 1000} KB")
+            report.error(shown, 1, 1, "FILE001", N_("file is larger than %(limit)d KB"), limit=MAX_FILE_BYTES // 1000)
             continue
         try:
             files.append(SourceFile(shown, path.read_bytes().decode("utf-8-sig")))
         except UnicodeDecodeError as error:
-            report.error(shown, 1, error.start + 1, "FILE002", "file is not UTF-8 text")
+            report.error(shown, 1, error.start + 1, "FILE002", N_("file is not UTF-8 text"))
     if media is not None:
         media.update(read_media_folder(folder / MEDIA_FOLDER, report, label=f"{label}/{MEDIA_FOLDER}"))
     return files
@@ -82,18 +91,37 @@ def read_media_folder(folder: Path, report: Report, *, label: str) -> dict[str, 
         return found
     entries = sorted(folder.iterdir())
     if len(entries) > MAX_MEDIA_FILES:
-        report.error(label, 1, 1, "MEDIA004", f"too many media files ({len(entries)}); at most {MAX_MEDIA_FILES}")
+        report.error(
+            label,
+            1,
+            1,
+            "MEDIA004",
+            N_("too many media files (%(count)d); at most %(max)d"),
+            count=len(entries),
+            max=MAX_MEDIA_FILES,
+        )
         return found
     for entry in entries:
         if entry.is_symlink() or not entry.is_file():
             report.error(
-                f"{label}/{entry.name}", 1, 1, "MEDIA005", "only plain files belong in media/ (no links, no folders)"
+                f"{label}/{entry.name}",
+                1,
+                1,
+                "MEDIA005",
+                N_("only plain files belong in media/ (no links, no folders)"),
             )
             continue
         try:
             found[entry.name] = inspect_media(entry.name, entry.read_bytes())
         except MediaProblem as problem:
-            report.error(f"{label}/{entry.name}", 1, 1, "MEDIA006", f"this media file is refused: {problem}")
+            report.error(
+                f"{label}/{entry.name}",
+                1,
+                1,
+                "MEDIA006",
+                N_("this media file is refused: %(problem)s"),
+                problem=str(problem),
+            )
     return found
 
 
@@ -120,7 +148,9 @@ def compile_pack(
                     item["line"],
                     1,
                     "ITEM003",
-                    f"duplicate id '{item['key']}': it is already used at {first_seen[item['key']]}",
+                    N_("duplicate id '%(id)s': it is already used at %(place)s"),
+                    id=item["key"],
+                    place=first_seen[item["key"]],
                 )
                 continue
             first_seen[item["key"]] = f"{path}:{item['line']}"
@@ -128,7 +158,11 @@ def compile_pack(
             items.append(item)
     if not items and not report.has_errors:
         report.error(
-            files[0].path, 1, 1, "PACK020", "the pack has no items: add at least one item block like '::: verdict'"
+            files[0].path,
+            1,
+            1,
+            "PACK020",
+            N_("the pack has no items: add at least one item block like '::: verdict'"),
         )
     if report.has_errors:
         return None
@@ -170,8 +204,10 @@ def compile_file(
                 block.line,
                 5,
                 "ITEM001",
-                f"unknown block type '{block.type}'; item types: {', '.join(ITEM_TYPES)}; "
-                f"content blocks: {', '.join(CONTENT_ATTRIBUTES)}",
+                N_("unknown block type '%(type)s'; item types: %(item_types)s; content blocks: %(content_types)s"),
+                type=block.type,
+                item_types=", ".join(ITEM_TYPES),
+                content_types=", ".join(CONTENT_ATTRIBUTES),
             )
     if pending:
         report.warning(
@@ -179,7 +215,7 @@ def compile_file(
             first_line,
             1,
             "BLOCK004",
-            "a content block at the end of the file is not followed by an item, so pupils never see it",
+            N_("a content block at the end of the file is not followed by an item, so pupils never see it"),
         )
     return items
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.packs.diagnostics import Report
+from app.packs.diagnostics import N_, Report
 from app.packs.markdown import render_markdown
 from app.packs.scanner import Block
 from app.packs.vocabulary import CONTENT_ATTRIBUTES, NUMBER_ATTRIBUTES
@@ -20,7 +20,10 @@ def compile_content(path: str, block: Block, media: dict[str, Any], report: Repo
             block.line,
             attributes.columns.get(name, 1),
             "ATTR002",
-            f"'{block.type}' has no attribute '{name}'; known: {', '.join(known)}",
+            N_("'%(type)s' has no attribute '%(name)s'; known: %(known)s"),
+            type=block.type,
+            name=name,
+            known=", ".join(known),
         )
     attrs = {name: attributes.values[name][:300] for name in known if name in attributes.values}
     for number in NUMBER_ATTRIBUTES:
@@ -30,12 +33,14 @@ def compile_content(path: str, block: Block, media: dict[str, Any], report: Repo
                 block.line,
                 attributes.columns[number],
                 "ATTR004",
-                f"'{number}' must be a whole number, not '{attrs[number]}'",
+                N_("'%(name)s' must be a whole number, not '%(value)s'"),
+                name=number,
+                value=attrs[number],
             )
     image_attr = "src" if block.type == "image" else "image"
     if block.type == "image" and "src" not in attrs:
         report.error(
-            path, block.line, 5, "MEDIA003", "an image block needs src= with a file from the pack's media/ folder"
+            path, block.line, 5, "MEDIA003", N_("an image block needs src= with a file from the pack's media/ folder")
         )
     if image_attr in attrs:
         _check_image(path, block, attrs, image_attr, media, report)
@@ -54,7 +59,8 @@ def _check_image(
             block.line,
             column,
             "MEDIA001",
-            f"media file '{reference}' is missing: put it into the pack's media/ folder",
+            N_("media file '%(name)s' is missing: put it into the pack's media/ folder"),
+            name=reference,
         )
     else:
         picture = media[reference]
@@ -67,5 +73,5 @@ def _check_image(
             block.line,
             column,
             "MEDIA002",
-            'the image has no alt text: describe it with alt="…" for pupils who cannot see it',
+            N_('the image has no alt text: describe it with alt="…" for pupils who cannot see it'),
         )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.packs.diagnostics import Report
+from app.packs.diagnostics import N_, Param, Report
 from app.packs.markdown import render_inline, render_markdown
 from app.packs.scanner import Block, Callout, split_callouts
 from app.packs.vocabulary import CALLOUT_KINDS, ID_RE, MAX_TRIES, RETRYABLE, TECHNIQUES
@@ -22,6 +22,7 @@ TASK_RE = re.compile(r"[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+(\S.*)")
 NUMBERED_RE = re.compile(r"[ \t]*(\d{1,3})[.)][ \t]+(\S.*)")
 BULLET_RE = re.compile(r"[ \t]*[-*+][ \t]+(\S.*)")
 FEEDBACK_RE = re.compile(r"[ \t]*>[ \t]?(.*)")
+BROKEN_CALLOUT_RE = re.compile(r"[ \t]*>[ \t]*\[!")
 MARK_RE = re.compile(r"==([^=\n]{1,300})==")
 
 COMMON_ATTRIBUTES = {"technique", "tries", "renamed-from"}
@@ -50,11 +51,11 @@ class ItemContext:
         self.stimuli = stimuli
         self.key = block.attributes.id or "?"
 
-    def error(self, code: str, message: str, *, line: int | None = None, column: int = 1) -> None:
-        self.report.error(self.path, line or self.block.line, column, code, message)
+    def error(self, code: str, template: str, *, line: int | None = None, column: int = 1, **params: Param) -> None:
+        self.report.error(self.path, line or self.block.line, column, code, template, **params)
 
-    def warning(self, code: str, message: str, *, line: int | None = None, column: int = 1) -> None:
-        self.report.warning(self.path, line or self.block.line, column, code, message)
+    def warning(self, code: str, template: str, *, line: int | None = None, column: int = 1, **params: Param) -> None:
+        self.report.warning(self.path, line or self.block.line, column, code, template, **params)
 
     def column(self, attribute: str) -> int:
         return self.block.attributes.columns.get(attribute, 5)
@@ -67,20 +68,24 @@ def compile_item(
     context = ItemContext(path, block, meta, report, stimuli)
     attrs = block.attributes
     if attrs.id is None:
-        context.error("ITEM002", "the item has no id: add one like {#my-item-id}", column=5)
+        context.error("ITEM002", N_("the item has no id: add one like {#my-item-id}"), column=5)
         return None
     if len(attrs.id) > 80 or not ID_RE.fullmatch(attrs.id):
         context.error(
             "ITEM010",
-            f"id '{attrs.id}' may only use lower-case letters, digits and single hyphens",
+            N_("id '%(id)s' may only use lower-case letters, digits and single hyphens"),
             column=context.column("#id"),
+            id=attrs.id,
         )
     known = COMMON_ATTRIBUTES | TYPE_ATTRIBUTES[block.type]
     for name in sorted(attrs.names() - known):
         context.warning(
             "ATTR002",
-            f"a {block.type} item has no attribute '{name}'; known: {', '.join(sorted(known))}",
+            N_("a %(type)s item has no attribute '%(name)s'; known: %(known)s"),
             column=context.column(name),
+            type=block.type,
+            name=name,
+            known=", ".join(sorted(known)),
         )
     own, callouts = split_callouts(block.body)
     item = _common(context, own, callouts)
@@ -98,18 +103,32 @@ def _common(context: ItemContext, own: list[tuple[int, str]], callouts: list[Cal
         if technique not in TECHNIQUES:
             context.error(
                 "ITEM006",
-                f"unknown technique '{technique}'; known: {', '.join(TECHNIQUES)}",
+                N_("unknown technique '%(technique)s'; known: %(known)s"),
                 column=context.column("technique"),
+                technique=technique,
+                known=", ".join(TECHNIQUES),
             )
     parts = _callout_parts(context, callouts)
+    for number, line in own:
+        if BROKEN_CALLOUT_RE.match(line):
+            context.error(
+                "CALLOUT004",
+                N_("this looks like a callout but is not written as one: put '> [!KIND]' alone on its line"),
+                line=number,
+            )
     if "explain" not in parts:
         context.error(
-            "ITEM005", f"{context.block.type} '{context.key}' has no explanation: add a '> [!EXPLAIN]' callout"
+            "ITEM005",
+            N_("%(type)s '%(id)s' has no explanation: add a '> [!EXPLAIN]' callout"),
+            type=context.block.type,
+            id=context.key,
         )
     if "clue" not in parts and context.block.type != "reflection":
         context.warning(
             "ITEM011",
-            f"{context.block.type} '{context.key}' has no clue: add a '> [!CLUE]' callout saying what gives it away",
+            N_("%(type)s '%(id)s' has no clue: add a '> [!CLUE]' callout saying what gives it away"),
+            type=context.block.type,
+            id=context.key,
         )
     return {
         "key": context.key,
@@ -160,13 +179,20 @@ def _tries(context: ItemContext) -> int:
     if raw is None:
         return 1
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_TRIES:
-        context.error("ITEM013", f"tries must be a whole number from 1 to {MAX_TRIES}", column=context.column("tries"))
+        context.error(
+            "ITEM013",
+            N_("tries must be a whole number from 1 to %(max)d"),
+            column=context.column("tries"),
+            max=MAX_TRIES,
+        )
         return 1
     if int(raw) > 1 and context.block.type not in RETRYABLE:
         context.error(
             "ITEM013",
-            f"a {context.block.type} item is answered in one go: tries only fits {', '.join(sorted(RETRYABLE))}",
+            N_("a %(type)s item is answered in one go: tries only fits %(types)s"),
             column=context.column("tries"),
+            type=context.block.type,
+            types=", ".join(sorted(RETRYABLE)),
         )
         return 1
     return int(raw)
@@ -178,11 +204,21 @@ def _callout_parts(context: ItemContext, callouts: list[Callout]) -> dict[str, A
         name = CALLOUT_KINDS.get(callout.kind)
         if name is None:
             known = ", ".join("[!" + k + "]" for k in CALLOUT_KINDS)
-            context.error("CALLOUT001", f"unknown callout '[!{callout.kind}]'; known: {known}", line=callout.line)
+            context.error(
+                "CALLOUT001",
+                N_("unknown callout '[!%(kind)s]'; known: %(known)s"),
+                line=callout.line,
+                kind=callout.kind,
+                known=known,
+            )
             continue
         if not callout.text:
             context.error(
-                "CALLOUT002", f"the callout '[!{callout.kind}]' of '{context.key}' is empty", line=callout.line
+                "CALLOUT002",
+                N_("the callout '[!%(kind)s]' of '%(id)s' is empty"),
+                line=callout.line,
+                kind=callout.kind,
+                id=context.key,
             )
             continue
         if name == "hint":
@@ -190,8 +226,10 @@ def _callout_parts(context: ItemContext, callouts: list[Callout]) -> dict[str, A
         elif name in parts:
             context.error(
                 "CALLOUT003",
-                f"'{context.key}' has two '[!{callout.kind}]' callouts; merge them into one",
+                N_("'%(id)s' has two '[!%(kind)s]' callouts; merge them into one"),
                 line=callout.line,
+                id=context.key,
+                kind=callout.kind,
             )
         else:
             parts[name] = render_markdown(callout.text)
@@ -201,7 +239,10 @@ def _callout_parts(context: ItemContext, callouts: list[Callout]) -> dict[str, A
 def _require_question(context: ItemContext, item: dict[str, Any]) -> None:
     if not item["question_html"]:
         context.error(
-            "ITEM007", f"{context.block.type} '{context.key}' has no question: write it as the first paragraph"
+            "ITEM007",
+            N_("%(type)s '%(id)s' has no question: write it as the first paragraph"),
+            type=context.block.type,
+            id=context.key,
         )
 
 
@@ -215,19 +256,26 @@ def _verdict(context: ItemContext, own: list[tuple[int, str]], item: dict[str, A
     if answer is None:
         context.error(
             "ITEM004",
-            f"verdict '{context.key}' has no correct answer: add answer= with one of: {', '.join(labels)}",
+            N_("verdict '%(id)s' has no correct answer: add answer= with one of: %(verdicts)s"),
             column=5,
+            id=context.key,
+            verdicts=", ".join(labels),
         )
     elif answer not in labels:
         context.error(
             "ITEM004",
-            f"answer '{answer}' of verdict '{context.key}' is not one of this pack's verdicts: {', '.join(labels)}",
+            N_("answer '%(answer)s' of verdict '%(id)s' is not one of this pack's verdicts: %(verdicts)s"),
             column=context.column("answer"),
+            answer=answer,
+            id=context.key,
+            verdicts=", ".join(labels),
         )
     if answer is not None and len(labels) > 1 and answer == labels[1] and not item["techniques"]:
         context.warning(
             "ITEM008",
-            f"fake verdict '{context.key}' names no technique: add technique= with one of: {', '.join(TECHNIQUES)}",
+            N_("fake verdict '%(id)s' names no technique: add technique= with one of: %(known)s"),
+            id=context.key,
+            known=", ".join(TECHNIQUES),
         )
     return {"answer": answer, "confidence": "confidence" in context.block.attributes.flags}
 
@@ -237,14 +285,17 @@ def _compare(context: ItemContext, own: list[tuple[int, str]], item: dict[str, A
     if len(context.stimuli) != 2:
         context.error(
             "ITEM021",
-            f"compare '{context.key}' needs exactly two content blocks right before it, found {len(context.stimuli)}",
+            N_("compare '%(id)s' needs exactly two content blocks right before it, found %(count)d"),
+            id=context.key,
+            count=len(context.stimuli),
         )
     answer = context.block.attributes.values.get("answer")
     if answer not in ("1", "2"):
         context.error(
             "ITEM004",
-            f"compare '{context.key}' needs answer=1 or answer=2: which of the two blocks above is genuine",
+            N_("compare '%(id)s' needs answer=1 or answer=2: which of the two blocks above is genuine"),
             column=context.column("answer"),
+            id=context.key,
         )
     return {"answer": answer, "confidence": "confidence" in context.block.attributes.flags}
 
@@ -280,7 +331,7 @@ def _options(context: ItemContext, own: list[tuple[int, str]]) -> list[dict[str,
         elif line.strip():
             context.error(
                 "ITEM022",
-                "this line is neither an option ('- [ ] text' or '- [x] text') nor its feedback ('  > text')",
+                N_("this line is neither an option ('- [ ] text' or '- [x] text') nor its feedback ('  > text')"),
                 line=number,
             )
     close()
@@ -292,14 +343,22 @@ def _single(context: ItemContext, own: list[tuple[int, str]], item: dict[str, An
     options = _options(context, own)
     correct = sum(1 for option in options if option["correct"])
     if len(options) < 2:
-        context.error("ITEM023", f"'{context.key}' needs at least two options written as '- [ ] text'")
-    elif correct != 1:
-        problem = (
-            "no correct option: mark one with [x]"
-            if correct == 0
-            else f"{correct} correct options: mark only one with [x]"
+        context.error("ITEM023", N_("'%(id)s' needs at least two options written as '- [ ] text'"), id=context.key)
+    elif correct == 0:
+        context.error(
+            "ITEM004",
+            N_("%(type)s choice '%(id)s' has no correct option: mark one with [x]"),
+            type=context.block.type,
+            id=context.key,
         )
-        context.error("ITEM004", f"{context.block.type} choice '{context.key}' has {problem}")
+    elif correct > 1:
+        context.error(
+            "ITEM004",
+            N_("%(type)s choice '%(id)s' has %(count)d correct options: mark only one with [x]"),
+            type=context.block.type,
+            id=context.key,
+            count=correct,
+        )
     return {"options": options}
 
 
@@ -307,9 +366,13 @@ def _multiple(context: ItemContext, own: list[tuple[int, str]], item: dict[str, 
     _require_question(context, item)
     options = _options(context, own)
     if len(options) < 2:
-        context.error("ITEM023", f"'{context.key}' needs at least two options written as '- [ ] text'")
+        context.error("ITEM023", N_("'%(id)s' needs at least two options written as '- [ ] text'"), id=context.key)
     elif not any(option["correct"] for option in options):
-        context.error("ITEM004", f"multiple choice '{context.key}' has no correct option: mark at least one with [x]")
+        context.error(
+            "ITEM004",
+            N_("multiple choice '%(id)s' has no correct option: mark at least one with [x]"),
+            id=context.key,
+        )
     return {"options": options}
 
 
@@ -320,12 +383,24 @@ def _technique(context: ItemContext, own: list[tuple[int, str]], item: dict[str,
     offered = [t.strip() for t in values.get("options", "").split(",") if t.strip()] or list(TECHNIQUES)
     for technique in answer + offered:
         if technique not in TECHNIQUES:
-            context.error("ITEM006", f"unknown technique '{technique}'; known: {', '.join(TECHNIQUES)}")
+            context.error(
+                "ITEM006",
+                N_("unknown technique '%(technique)s'; known: %(known)s"),
+                technique=technique,
+                known=", ".join(TECHNIQUES),
+            )
     if not answer:
-        context.error("ITEM004", f"technique '{context.key}' has no answer: add answer= with the technique used")
+        context.error(
+            "ITEM004", N_("technique '%(id)s' has no answer: add answer= with the technique used"), id=context.key
+        )
     missing = [t for t in answer if t not in offered]
     if missing:
-        context.error("ITEM004", f"the answer {', '.join(missing)} is not among the options of '{context.key}'")
+        context.error(
+            "ITEM004",
+            N_("the answer %(answer)s is not among the options of '%(id)s'"),
+            answer=", ".join(missing),
+            id=context.key,
+        )
     options = [{"id": t, "technique": t, "correct": t in answer, "feedback_html": ""} for t in offered]
     return {"options": options, "techniques": sorted(set(item["techniques"]) | set(answer))}
 
@@ -342,12 +417,12 @@ def _order(context: ItemContext, own: list[tuple[int, str]], item: dict[str, Any
             entries.append({"id": _short_hash(context.key, match.group(2)), "text_html": render_inline(match.group(2))})
         elif line.strip():
             context.error(
-                "ITEM022", "write the steps as a numbered list in the right order: '1. first step'", line=number
+                "ITEM022", N_("write the steps as a numbered list in the right order: '1. first step'"), line=number
             )
     if len(entries) < 2:
-        context.error("ITEM023", f"order '{context.key}' needs at least two numbered steps")
+        context.error("ITEM023", N_("order '%(id)s' needs at least two numbered steps"), id=context.key)
     if len({e["id"] for e in entries}) != len(entries):
-        context.error("ITEM024", f"order '{context.key}' has the same step twice")
+        context.error("ITEM024", N_("order '%(id)s' has the same step twice"), id=context.key)
     shown = sorted(entries, key=lambda e: _short_hash(context.key, e["id"]))
     if len(shown) > 1 and shown == entries:
         shown = shown[1:] + shown[:1]  # never show the solution as the starting order
@@ -364,9 +439,11 @@ def _short(context: ItemContext, own: list[tuple[int, str]], item: dict[str, Any
         if match:
             accepted.append(match.group(1).strip())
         elif line.strip():
-            context.error("ITEM022", "list the accepted answers as '- answer', one per line", line=number)
+            context.error("ITEM022", N_("list the accepted answers as '- answer', one per line"), line=number)
     if not accepted:
-        context.error("ITEM004", f"short answer '{context.key}' has no accepted answer: list them as '- answer'")
+        context.error(
+            "ITEM004", N_("short answer '%(id)s' has no accepted answer: list them as '- answer'"), id=context.key
+        )
     return {"accepted": [normalise_text(a) for a in accepted], "accepted_shown": accepted}
 
 
@@ -377,8 +454,11 @@ def _clue(context: ItemContext, own: list[tuple[int, str]], item: dict[str, Any]
     if spans == 0:
         context.error(
             "ITEM020",
-            f"spot-the-clue '{context.key}' marks no clue: after the question, write the text and "
-            "mark the revealing words like ==this==",
+            N_(
+                "spot-the-clue '%(id)s' marks no clue: after the question, write the text and "
+                "mark the revealing words like ==this=="
+            ),
+            id=context.key,
         )
     return {"tokens": tokens, "spans": spans}
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.packs.compiler import PACK_FILE, SourceFile, compile_pack, read_pack_folder
-from app.packs.diagnostics import Diagnostic, Report
+from app.packs.diagnostics import N_, Diagnostic, Report
 from app.packs.media import Media
 from app.packs.models import Item, Pack, PackMedia, PackVersion
 
@@ -86,8 +86,12 @@ def disappeared_items(
                 1,
                 1,
                 "ITEM012",
-                f"item '{item['key']}' of version {previous['version']} is missing: keep its id, or add "
-                f"renamed-from={item['key']} to the item that replaces it",
+                N_(
+                    "item '%(id)s' of version %(version)s is missing: keep its id, or add "
+                    "renamed-from=%(id)s to the item that replaces it"
+                ),
+                id=item["key"],
+                version=str(previous["version"]),
             )
     return report.sorted()
 
@@ -200,6 +204,14 @@ class CompiledPacks:
         with self._lock:
             self._cache[version_id] = compiled
         return compiled
+
+    def visible(self, version_id: int, *, allow_reflection: bool) -> list[dict[str, Any]]:
+        """The items pupils see (free-text reflection only where allowed), computed once per version."""
+        compiled = self._cache[version_id]
+        key = "items_for_pupils" if allow_reflection else "items_without_reflection"
+        if key not in compiled:
+            compiled[key] = [i for i in compiled["items"] if allow_reflection or i["type"] != "reflection"]
+        return list(compiled[key])
 
 
 def usable_packs(db: Session, compiled: CompiledPacks, account: Any) -> list[tuple[Pack, dict[str, Any]]]:

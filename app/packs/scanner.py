@@ -120,7 +120,9 @@ def parse_attributes(path: str, line: int, col: int, text: str, report: Report) 
                 line,
                 col + 1 + position,
                 "ATTR001",
-                N_('cannot read the attributes here: %(text)s; write key=value, key="value with spaces", #id or a flag'),
+                N_(
+                    'cannot read the attributes here: %(text)s; write key=value, key="value with spaces", #id or a flag'
+                ),
                 text=repr(inner[position : position + 30]),
             )
             break

@@ -13,17 +13,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.classroom.services import open_pack_ids
-from app.packs.models import Pack
 from app.practice.scoring import CONFIDENCE_LEVELS, AnswerError, score_answer
 from app.practice.services import (
     StoredAnswer,
-    allows_reflection,
     answers_of,
     finished_counts,
     next_item_key,
     store_try,
     summarise,
-    visible_items,
 )
 from app.security.authz import NotVisible, check_pupil_plays, require_pupil
 from app.security.sessions import SignedInPupil
@@ -39,13 +36,10 @@ class Playable:
     """A pack as one pupil plays it: the compiled version and the items they see."""
 
     def __init__(self, db: Session, lupe: LupeServices, pupil: SignedInPupil, pack_id: int) -> None:
-        check_pupil_plays(pupil, pack_id, open_pack_ids(db, pupil.class_id))
-        pack = db.get(Pack, pack_id)
-        if pack is None or pack.current_version_id is None:
-            raise NotVisible
+        grant = check_pupil_plays(db, pupil, pack_id)
         self.pack_id = pack_id
-        self.compiled = lupe.packs.get(db, pack.current_version_id)
-        self.items = visible_items(self.compiled, allow_reflection=allows_reflection(db, pupil.school_id))
+        self.compiled = lupe.packs.get(db, grant.version_id)
+        self.items = lupe.packs.visible(grant.version_id, allow_reflection=grant.allow_reflection)
 
     def item(self, key: str) -> dict[str, Any]:
         item = self.compiled["by_key"].get(key)
@@ -118,7 +112,7 @@ def _item_context(
 
 
 @router.get("/play/{pack_id}/items/{item_key}")
-def item_page(
+async def item_page(
     request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
 ) -> Response:
     pupil = require_pupil(principal)
@@ -155,11 +149,15 @@ async def answer_item(
                 request, "practice/item.html", context, principal=principal, block=block, status_code=422
             )
         item_id = playable.compiled["item_ids"][item_key]
-        await store_try(
+        stored = await store_try(
             lupe.db, pupil_id=pupil.id, pack_id=pack_id, item=item, item_id=item_id, scored=scored, attempt=attempt
         )
-    with lupe.db.read_session() as fresh:  # a new snapshot that includes the writer's commit
-        answers = answers_of(fresh, pupil_id=pupil.id, pack_id=pack_id)
+        if stored is not None:
+            answers[item_key] = stored
+    if stored is None or stored.attempt != attempt:
+        # Nothing new was stored here: show what is stored, from a snapshot that includes the writer's commits.
+        with lupe.db.read_session() as fresh:
+            answers = answers_of(fresh, pupil_id=pupil.id, pack_id=pack_id)
     context = _item_context(playable, item, answers)
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 

@@ -85,16 +85,17 @@ def is_final(item: dict[str, Any], scored: Scored, attempt: int) -> bool:
 
 async def store_try(
     database: Database, *, pupil_id: str, pack_id: int, item: dict[str, Any], item_id: int, scored: Scored, attempt: int
-) -> bool:
-    """Store one try through the writer; False when it was already stored (a retried request)."""
-    return await database.writer.store(
+) -> StoredAnswer | None:
+    """Store one try through the writer: the try as stored, or None when it already was (a retried request)."""
+    final = is_final(item, scored, attempt)
+    inserted = await database.writer.store(
         {
             "pupil_id": pupil_id,
             "pack_id": pack_id,
             "item_id": item_id,
             "item_key": item["key"],
             "attempt": attempt,
-            "final": is_final(item, scored, attempt),
+            "final": final,
             "choice": scored.choice,
             "response": scored.response,
             "confidence": scored.confidence,
@@ -102,6 +103,11 @@ async def store_try(
             "is_correct": scored.is_correct,
             "created_at": now(),
         }
+    )
+    if not inserted:
+        return None
+    return StoredAnswer(
+        scored.choice, scored.confidence, scored.is_correct, scored.score, scored.response, attempt, final
     )
 
 

@@ -6,8 +6,14 @@ schools' classes or packs cannot be probed.
 
 from __future__ import annotations
 
-from app.accounts.models import Role
-from app.classroom.models import Class
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+
+from app.accounts.models import Role, School
+from app.classroom.models import Class, ClassPack
 from app.packs.models import Pack
 from app.security.sessions import Principal, SignedInAccount, SignedInPupil
 
@@ -78,7 +84,29 @@ def check_pack_editable(account: SignedInAccount, pack: Pack | None) -> Pack:
     return pack
 
 
-def check_pupil_plays(pupil: SignedInPupil, pack_id: int, open_pack_ids: set[int]) -> None:
-    """A pupil plays only packs opened for their own class."""
-    if pack_id not in open_pack_ids:
+@dataclass(frozen=True)
+class PlayGrant:
+    version_id: int
+    allow_reflection: bool
+
+
+def check_pupil_plays(db: Session, pupil: SignedInPupil, pack_id: int) -> PlayGrant:
+    """A pupil plays only packs opened for their own class (one query on the answer path)."""
+    row = db.execute(
+        _PLAYABLE_QUERY, {"class_id": pupil.class_id, "pack_id": pack_id, "school_id": pupil.school_id}
+    ).first()
+    if row is None or row.current_version_id is None:
         raise NotVisible
+    return PlayGrant(row.current_version_id, bool(row.allow_reflection))
+
+
+_class_packs: Any = ClassPack.__table__  # type: ignore[attr-defined]
+_packs: Any = Pack.__table__  # type: ignore[attr-defined]
+_schools: Any = School.__table__  # type: ignore[attr-defined]
+_PLAYABLE_QUERY = (
+    select(_packs.c.current_version_id, _schools.c.allow_reflection)
+    .select_from(_class_packs)
+    .join(_packs, _packs.c.id == _class_packs.c.pack_id)
+    .join(_schools, _schools.c.id == bindparam("school_id"))
+    .where(_class_packs.c.class_id == bindparam("class_id"), _class_packs.c.pack_id == bindparam("pack_id"))
+)

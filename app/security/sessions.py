@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, delete, select
+from sqlmodel import Session
 from starlette.responses import Response
 
 from app.accounts.models import Account, AuthSession, Role
@@ -98,40 +99,48 @@ class SessionCookies:
 
 
 def load_principal(db: Session, token_hash: str | None) -> Principal:
-    """Who holds the session ``token_hash``; anonymous when unknown, expired or disabled."""
+    """Who holds the session ``token_hash``, in one query; anonymous when unknown, expired or disabled."""
     if token_hash is None:
         return ANONYMOUS
-    row = db.execute(
-        select(
-            col(AuthSession.account_id),
-            col(AuthSession.pupil_id),
-            col(AuthSession.expires_at),
-        ).where(AuthSession.token_hash == token_hash)  # type: ignore[arg-type]
-    ).first()
+    row = db.execute(_PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
     if row is None or row.expires_at <= now():
         return ANONYMOUS
     if row.account_id is not None:
-        account = db.get(Account, row.account_id)
-        if account is None or account.disabled:
+        if row.disabled:
             return ANONYMOUS
-        assert account.id is not None
-        return Principal(
-            token_hash=token_hash,
-            account=SignedInAccount(
-                account.id, account.school_id, Role(account.role), account.display_name, account.language
-            ),
-        )
-    found = db.execute(
-        select(col(Pupil.id), col(Pupil.class_id), col(Pupil.pseudonym), col(Class.school_id), col(Class.is_open))
-        .join(Class, Class.id == Pupil.class_id)  # type: ignore[arg-type]
-        .where(Pupil.id == row.pupil_id)  # type: ignore[arg-type]
-    ).first()
-    if found is None or not found.is_open:
+        account = SignedInAccount(row.account_id, row.account_school, Role(row.role), row.display_name, row.language)
+        return Principal(token_hash=token_hash, account=account)
+    if row.pupil_id is None or not row.is_open:
         return ANONYMOUS
-    return Principal(
-        token_hash=token_hash,
-        pupil=SignedInPupil(found.id, found.class_id, found.school_id, found.pseudonym),
+    pupil = SignedInPupil(row.pupil_id, row.class_id, row.class_school, row.pseudonym)
+    return Principal(token_hash=token_hash, pupil=pupil)
+
+
+_sessions: Any = AuthSession.__table__  # type: ignore[attr-defined]
+_accounts: Any = Account.__table__  # type: ignore[attr-defined]
+_pupils: Any = Pupil.__table__  # type: ignore[attr-defined]
+_classes: Any = Class.__table__  # type: ignore[attr-defined]
+_PRINCIPAL_QUERY = (
+    select(
+        _sessions.c.expires_at,
+        _sessions.c.account_id,
+        _accounts.c.school_id.label("account_school"),
+        _accounts.c.role,
+        _accounts.c.display_name,
+        _accounts.c.language,
+        _accounts.c.disabled,
+        _sessions.c.pupil_id,
+        _pupils.c.class_id,
+        _pupils.c.pseudonym,
+        _classes.c.school_id.label("class_school"),
+        _classes.c.is_open,
     )
+    .select_from(_sessions)
+    .outerjoin(_accounts, _accounts.c.id == _sessions.c.account_id)
+    .outerjoin(_pupils, _pupils.c.id == _sessions.c.pupil_id)
+    .outerjoin(_classes, _classes.c.id == _pupils.c.class_id)
+    .where(_sessions.c.token_hash == bindparam("token_hash"))
+)
 
 
 def end_session(db: Session, token_hash: str | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -29,22 +29,29 @@ class Lupe:
     limits: Limits = field(default_factory=Limits)
 
 
-def get_lupe(request: Request) -> Lupe:
+# Dependencies are async on purpose: a sync one costs a trip to the thread pool on every
+# request, more than the short SQLite or PostgreSQL query it makes.
+
+
+async def get_lupe(request: Request) -> Lupe:
     return request.app.state.lupe  # type: ignore[no-any-return]
 
 
 LupeDep = Annotated[Lupe, Depends(get_lupe)]
 
 
-def get_db(lupe: LupeDep) -> Iterator[Session]:
-    with lupe.db.read_session() as session:
+async def get_db(lupe: LupeDep) -> AsyncIterator[Session]:
+    session = lupe.db.read_session()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 DbDep = Annotated[Session, Depends(get_db)]
 
 
-def get_principal(request: Request, lupe: LupeDep, db: DbDep) -> Principal:
+async def get_principal(request: Request, lupe: LupeDep, db: DbDep) -> Principal:
     token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
     return load_principal(db, token_hash)
 

@@ -461,3 +461,14 @@ def test_compile_never_raises_on_any_lesson_file(text: str) -> None:
 def test_compile_never_raises_on_any_pack_file(text: str) -> None:
     compiled, report = run(text, ITEM)
     check_outcome(compiled, report, {"probe/pack.md": text.count("\n") + 1, "probe/01.md": ITEM.count("\n") + 1})
+
+
+def test_a_misspelt_callout_marker_is_an_error_not_silently_dropped() -> None:
+    from app.packs.compiler import SourceFile, compile_pack
+    from app.packs.diagnostics import Report
+
+    pack = "---\nid: p\ntitle: P\nversion: 1.0.0\nlanguage: de\n---\n"
+    items = "::: verdict {#a answer=Fakt}\nFrage?\n\n> [!EXPLAIN]\n> Ja.\n\n> [!CHECK>\n> So prüfen.\n:::\n"
+    report = Report()
+    assert compile_pack([SourceFile("pack.md", pack), SourceFile("01.md", items)], report) is None
+    assert [(d.path, d.line, d.code) for d in report.sorted() if d.severity == "error"] == [("01.md", 7, "CALLOUT004")]

@@ -1,0 +1,70 @@
+"""Upgrading a database that holds data: every revision's rows survive to the current schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+from app.settings import PROJECT_ROOT, Settings
+
+FIRST_REVISION_ROWS = [
+    "INSERT INTO school (id, name, created_at) VALUES (1, 'Schule', '2026-01-01 00:00:00')",
+    "INSERT INTO account (id, school_id, email, display_name, password_hash, role, disabled, created_at)"
+    " VALUES (1, 1, 'a@b.example', 'A', 'x', 'school_admin', false, '2026-01-01 00:00:00')",
+    "INSERT INTO school_class (id, school_id, teacher_id, name, join_code, is_open, created_at)"
+    " VALUES (1, 1, 1, '7a', 'ABCDEFGH', true, '2026-01-01 00:00:00')",
+    "INSERT INTO pupil (id, class_id, pseudonym, resume_code_hash, created_at)"
+    " VALUES ('p1', 1, 'Fuchs', 'h', '2026-01-01 00:00:00')",
+    "INSERT INTO pack (id, key, school_id, owner_id, shipped, current_version_id, created_at)"
+    " VALUES (1, 'demo', NULL, NULL, true, 1, '2026-01-01 00:00:00')",
+    "INSERT INTO pack_version (id, pack_id, version, title, language, content_hash, compiled, created_at)"
+    " VALUES (1, 1, '1.0.0', 'Demo', 'de', 'abc', '{\"items\": []}', '2026-01-01 00:00:00')",
+    "INSERT INTO item (id, pack_version_id, key, position, type) VALUES (1, 1, 'eins', 0, 'verdict')",
+    "INSERT INTO answer (id, pupil_id, pack_id, item_id, item_key, choice, confidence, is_correct, created_at)"
+    " VALUES (1, 'p1', 1, 1, 'eins', 'Fakt', 75, true, '2026-01-01 00:00:00')",
+]
+
+
+def config_for(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade_with_first_revision_data(url: str) -> None:
+    command.upgrade(config_for(url), "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in FIRST_REVISION_ROWS:
+            connection.execute(text(statement))
+    engine.dispose()
+    command.upgrade(config_for(url), "head")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        answer = connection.execute(
+            text("SELECT choice, confidence, is_correct, attempt, final, score FROM answer")
+        ).one()
+        assert tuple(answer) == ("Fakt", 75, True, 1, True, 1.0)
+        assert connection.execute(text("SELECT allow_reflection FROM school")).scalar_one() in (False, 0)
+        assert connection.execute(text("SELECT shared FROM pack")).scalar_one() in (False, 0)
+        assert connection.execute(text("SELECT pseudonym FROM pupil")).scalar_one() == "Fuchs"
+    engine.dispose()
+    command.downgrade(config_for(url), "0001")  # and back, with the data still there
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM answer")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_sqlite_upgrade_keeps_the_data(tmp_path: Path) -> None:
+    upgrade_with_first_revision_data(Settings(data_dir=tmp_path).effective_database_url)
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_keeps_the_data(postgres_url: str) -> None:
+    upgrade_with_first_revision_data(postgres_url)
