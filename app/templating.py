@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from contextvars import ContextVar
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -25,14 +24,10 @@ STATIC_DIR = PROJECT_ROOT / "static"
 
 
 @cache
-def _asset_version(path: Path, mtime: float) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-
-
 def static_url(name: str) -> str:
-    """URL of a file in ``static/`` with a content hash, so it can be cached for long."""
+    """URL of a file in ``static/`` with a content hash, so it can be cached for long (computed once)."""
     path = STATIC_DIR / name
-    version = _asset_version(path, path.stat().st_mtime) if path.exists() else "missing"
+    version = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "missing"
     return f"/static/{name}?v={version}"
 
 
@@ -61,6 +56,9 @@ class Renderer:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            # Checking every template file's time on every render costs more than rendering;
+            # authors who edit templates or packs run with LUPE_RELOAD_LESSONS.
+            auto_reload=settings.reload_lessons,
         )
         self.env.globals.update(
             static_url=static_url, languages=LANGUAGES, _=_gettext, gettext=_gettext, ngettext=_ngettext

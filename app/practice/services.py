@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session, col
 
 from app.accounts.models import School
@@ -42,21 +42,24 @@ def visible_items(compiled: dict[str, Any], *, allow_reflection: bool) -> list[d
 
 def answers_of(db: Session, *, pupil_id: str, pack_id: int) -> dict[str, StoredAnswer]:
     """The pupil's latest try at each item of a pack, by item id."""
-    rows = db.execute(
-        select(
-            col(Answer.item_key),
-            col(Answer.choice),
-            col(Answer.confidence),
-            col(Answer.is_correct),
-            col(Answer.score),
-            col(Answer.response),
-            col(Answer.attempt),
-            col(Answer.final),
-        )
-        .where(col(Answer.pupil_id) == pupil_id, col(Answer.pack_id) == pack_id)
-        .order_by(col(Answer.attempt))
-    )
+    rows = db.execute(_ANSWERS_QUERY, {"pupil_id": pupil_id, "pack_id": pack_id})
     return {row.item_key: StoredAnswer(*row[1:]) for row in rows}
+
+
+_ANSWERS_QUERY = (
+    select(
+        ANSWERS.c.item_key,
+        ANSWERS.c.choice,
+        ANSWERS.c.confidence,
+        ANSWERS.c.is_correct,
+        ANSWERS.c.score,
+        ANSWERS.c.response,
+        ANSWERS.c.attempt,
+        ANSWERS.c.final,
+    )
+    .where(ANSWERS.c.pupil_id == bindparam("pupil_id"), ANSWERS.c.pack_id == bindparam("pack_id"))
+    .order_by(ANSWERS.c.attempt)
+)
 
 
 def finished_counts(db: Session, *, pupil_id: str) -> dict[int, tuple[int, int]]:
