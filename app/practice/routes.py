@@ -23,7 +23,7 @@ from app.practice.services import (
     summarise,
 )
 from app.security.authz import NotVisible, check_pupil_plays, require_pupil
-from app.security.sessions import SignedInPupil
+from app.security.sessions import COOKIE_NAME, Principal, SignedInPupil, load_principal
 from app.web.deps import DbDep, LupeDep, PrincipalDep, is_htmx
 from app.web.deps import Lupe as LupeServices
 
@@ -123,9 +123,26 @@ async def item_page(
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
 
-@router.post("/play/{pack_id}/items/{item_key}")
+async def answer_endpoint(request: Request) -> Response:
+    """POST /play/{pack_id}/items/{item_key}: the answer burst's hot path.
+
+    A plain Starlette endpoint rather than a FastAPI route: dependency injection and
+    validation would cost more than the work itself (see docs/benchmarks.md).
+    """
+    lupe: LupeServices = request.app.state.lupe
+    token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
+    with lupe.db.read_session() as db:
+        principal = load_principal(db, token_hash)
+        return await answer_item(
+            request, lupe, db, principal, request.path_params["pack_id"], request.path_params["item_key"]
+        )
+
+
+router.add_route("/play/{pack_id:int}/items/{item_key}", answer_endpoint, methods=["POST"])
+
+
 async def answer_item(
-    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
+    request: Request, lupe: LupeServices, db: Session, principal: Principal, pack_id: int, item_key: str
 ) -> Response:
     """Store the try once and show what follows: a hint and another try, or the feedback."""
     pupil = require_pupil(principal)
