@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,8 @@ from typing import Any
 from app.db import Database
 from app.settings import Settings
 from bench.config import CHOICE, HOST
-from bench.servers import Server
+from bench.generators import run_loadgen
+from bench.servers import Server, start_uvicorn, wait_until_up
 from bench.world import World
 
 
@@ -28,6 +32,7 @@ class Context:
     lupe: Server | None = None
     floor: Server | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    server_errors: dict[str, int] = field(default_factory=dict)  # exception lines in the server log
 
     @property
     def port(self) -> int:
@@ -35,6 +40,7 @@ class Context:
         return self.lupe.port
 
 
+ERROR_LINE = re.compile(r"^((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Disconnect|Timeout)\b.{0,120})")
 BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate", "Accept-Language": "de-DE,de;q=0.9"}
 
 
@@ -79,3 +85,50 @@ def median(values: list[float]) -> float:
 
 def rounded(value: float, digits: int = 1) -> float:
     return round(value, digits) if not math.isnan(value) else value
+
+
+@contextmanager
+def lupe_server(ctx: Context, *, warm: bool = True, uvicorn: dict[str, Any] | None = None) -> Iterator[Server]:
+    """A fresh Lupe process for one scenario, warmed up with a few sequential requests.
+
+    Fresh per scenario because a stalled process (see docs/benchmarks.md) must not
+    spoil the next scenario's figures.
+    """
+    log = ctx.workdir / "lupe.log"
+    offset = log.stat().st_size if log.exists() else 0
+    server = start_uvicorn("lupe", "app.asgi:app", uvicorn or ctx.uvicorn, ctx.env, log)
+    ctx.lupe = server
+    try:
+        wait_until_up(server, "/healthz")
+        if warm:
+            warm_up(ctx)
+        yield server
+    finally:
+        server.stop()
+        ctx.lupe = None
+        with open(log, "rb") as handle:
+            handle.seek(offset)
+            for line in handle.read().decode("utf-8", "replace").splitlines():
+                found = ERROR_LINE.match(line)
+                if found:
+                    ctx.server_errors[found.group(1)] = ctx.server_errors.get(found.group(1), 0) + 1
+
+
+def warm_up(ctx: Context, pupils: int = 4) -> None:
+    """Sequential item pages, answers and teacher pages: fills caches and the connection pool."""
+    world, port = ctx.world, ctx.port
+    steps: list[dict[str, Any]] = []
+    for pupil, pack, key in world.pairs(pupils * 3, pupils=range(len(world.load.ids) - pupils, len(world.load.ids))):
+        cookie = world.load.cookies[pupil]
+        steps.append(page_request(cookie, f"/play/{pack}/items/{key}", port))
+        steps.append(answer_request(cookie, pack, key, port))
+    teacher = {"Cookie": f"lupe_session={world.teacher_cookie}", **BROWSER_HEADERS}
+    for class_id in (world.report_class_id, world.live_class_id):
+        steps.append({"m": "GET", "p": f"/teacher/classes/{class_id}", "h": teacher})
+        steps.append({"m": "GET", "p": f"/teacher/classes/{class_id}/progress", "h": {**teacher, "HX-Request": "true"}})
+    result = run_loadgen(
+        {"mode": "schedule", "port": port, "sessions": [{"steps": [dict(s, after=0.0) for s in steps]}]}
+    )
+    failed = [r for r in result["records"] if r[2] != 200]
+    if failed:
+        raise RuntimeError(f"warm-up failed: {failed[:3]}")

@@ -9,7 +9,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_ROOT / "bench"
 RESULTS_FILE = BENCH_DIR / "results.json"
-PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python") if (PROJECT_ROOT / ".venv" / "bin" / "python").exists() else None
 HOST = "127.0.0.1"  # the bench only ever targets loopback
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789"
 DEMO_PACK = "echt-oder-erfunden"
@@ -22,6 +21,7 @@ BIG_PACK_ITEMS = 200  # a generated pack, so pupils have 200 distinct items each
 
 # Throughput: closed loop, fixed concurrency, interleaved floor/Lupe runs.
 CONNECTIONS = 30
+LOW_CONNECTIONS = 4  # a diagnostic extra run of the answer path
 WRK_THREADS = 1
 RUN_SECONDS = float(os.environ.get("BENCH_RUN_SECONDS", "5"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))

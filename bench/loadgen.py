@@ -10,18 +10,20 @@
   hide its stall by delaying the next send (no coordinated omission). A session's
   connection is ``fresh`` (new TCP connection per request) or ``keepalive`` (reused,
   reopened after 3.5 s idle because uvicorn closes idle connections after 5 s).
+  With ``deadline``, steps due (or delayed) past it are not sent but recorded with status -1.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import resource
 import sys
 import time
 from typing import Any
 
-TIMEOUT = 30.0
+TIMEOUT = 10.0  # a pupil's browser would show an error; the run counts it as one
 IDLE_REOPEN = 3.5
 
 
@@ -37,6 +39,7 @@ class Connection:
 
 
 async def connect(host: str, port: int) -> Connection:
+    """A new connection (callers bound the time: a full accept queue means SYN retries for minutes)."""
     reader, writer = await asyncio.open_connection(host, port)
     return Connection(reader, writer)
 
@@ -50,7 +53,7 @@ def encode(host: str, port: int, request: dict[str, Any]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def exchange(connection: Connection, raw: bytes) -> tuple[int, bytes]:
+async def exchange(connection: Connection, raw: bytes) -> tuple[int, bytes, str]:
     reader = connection.reader
     connection.writer.write(raw)
     head = await reader.readuntil(b"\r\n\r\n")
@@ -78,7 +81,7 @@ async def exchange(connection: Connection, raw: bytes) -> tuple[int, bytes]:
     if headers.get("connection", "").lower() == "close":
         connection.reusable = False
     connection.last = time.monotonic()
-    return status, body
+    return status, body, headers.get("content-encoding", "")
 
 
 async def run_closed(spec: dict[str, Any]) -> dict[str, Any]:
@@ -90,11 +93,12 @@ async def run_closed(spec: dict[str, Any]) -> dict[str, Any]:
     errors: list[str] = []
     position = 0
     wrapped = False
+    in_window = 0
     start = time.monotonic()
     deadline = start + spec["duration"]
 
     async def worker() -> None:
-        nonlocal position, wrapped
+        nonlocal position, wrapped, in_window
         connection: Connection | None = None
         while time.monotonic() < deadline:
             index = position % len(requests)
@@ -102,9 +106,11 @@ async def run_closed(spec: dict[str, Any]) -> dict[str, Any]:
             position += 1
             try:
                 if connection is None or not connection.reusable:
-                    connection = await connect(host, port)
+                    connection = await asyncio.wait_for(connect(host, port), spec.get("timeout", TIMEOUT))
                 sent = time.monotonic()
-                status, _ = await asyncio.wait_for(exchange(connection, requests[index]), TIMEOUT)
+                status, _, _ = await asyncio.wait_for(
+                    exchange(connection, requests[index]), spec.get("timeout", TIMEOUT)
+                )
             except Exception as error:  # noqa: BLE001 - every failure is an error of the run
                 errors.append(f"{type(error).__name__}: {error}"[:200])
                 statuses[0] = statuses.get(0, 0) + 1
@@ -112,7 +118,9 @@ async def run_closed(spec: dict[str, Any]) -> dict[str, Any]:
                     connection.close()
                 connection = None
                 continue
-            latencies.append((time.monotonic() - sent) * 1000)
+            done = time.monotonic()
+            latencies.append((done - sent) * 1000)
+            in_window += done <= deadline
             statuses[status] = statuses.get(status, 0) + 1
             if status == 200:
                 acked.append(index)
@@ -125,6 +133,8 @@ async def run_closed(spec: dict[str, Any]) -> dict[str, Any]:
         "elapsed": elapsed,
         "sent": position,
         "completed": len(latencies),
+        "completed_in_window": in_window,
+        "duration": spec["duration"],
         "statuses": statuses,
         "latencies_ms": latencies,
         "acked": acked,
@@ -146,20 +156,31 @@ async def run_schedule(spec: dict[str, Any]) -> dict[str, Any]:
         previous_done = start
         for step_number, step in enumerate(plan["steps"]):
             intended = start + step["at"] if "at" in step else previous_done + step.get("after", 0.0)
+            if "deadline" in spec and max(intended, time.monotonic()) - start > spec["deadline"]:
+                # The run is over: the request is not sent (status -1), and counts as an error.
+                records.append([number, step_number, -1, intended - start, None, None, "not sent", None, 0])
+                continue
             delay = intended - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             sent = time.monotonic()
-            status, body, error = 0, b"", ""
+            status, body, error, encoding = 0, b"", "", ""
+            stale = connection is not None and (
+                not connection.reusable or time.monotonic() - connection.last > IDLE_REOPEN
+            )
+            if connection is not None and (fresh or stale):
+                connection.close()
+                connection = None
+
+            async def attempt(reuse: Connection | None, raw: bytes) -> tuple[Connection, int, bytes, str]:
+                used = reuse if reuse is not None else await connect(host, port)
+                return (used, *await exchange(used, raw))
+
             try:
-                stale = connection is not None and (
-                    not connection.reusable or time.monotonic() - connection.last > IDLE_REOPEN
+                # One limit for connecting and the exchange together, as a pupil's patience is one.
+                connection, status, body, encoding = await asyncio.wait_for(
+                    attempt(connection, encode(host, port, step)), spec.get("timeout", TIMEOUT)
                 )
-                if connection is None or fresh or stale:
-                    if connection is not None:
-                        connection.close()
-                    connection = await connect(host, port)
-                status, body = await asyncio.wait_for(exchange(connection, encode(host, port, step)), TIMEOUT)
             except Exception as failure:  # noqa: BLE001 - every failure is an error of the run
                 error = f"{type(failure).__name__}: {failure}"[:200]
                 errors.append(error)
@@ -171,8 +192,12 @@ async def run_schedule(spec: dict[str, Any]) -> dict[str, Any]:
             if fresh and connection is not None:
                 connection.close()
                 connection = None
-            kept = body.decode("utf-8", "replace") if step.get("keep") else None
-            records.append([number, step_number, status, intended - start, sent - start, done - start, error, kept])
+            kept = None
+            if step.get("keep"):
+                kept = (gzip.decompress(body) if encoding == "gzip" else body).decode("utf-8", "replace")
+            records.append(
+                [number, step_number, status, intended - start, sent - start, done - start, error, kept, len(body)]
+            )
         if connection is not None:
             connection.close()
 

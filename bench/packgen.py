@@ -74,5 +74,7 @@ def pack_files(key: str, items: int, *, per_file: int = 100, seed: int = 8) -> l
     files = [SourceFile(f"{key}/pack.md", front_matter(key, f"Benchmark-Paket ({items} Items)"))]
     for start in range(0, items, per_file):
         body = "\n".join(item_markdown(n, rng) for n in range(start, min(start + per_file, items)))
-        files.append(SourceFile(f"{key}/{start // per_file + 1:02d}-items.md", f"# Teil {start // per_file + 1}\n\n{body}"))
+        files.append(
+            SourceFile(f"{key}/{start // per_file + 1:02d}-items.md", f"# Teil {start // per_file + 1}\n\n{body}")
+        )
     return files

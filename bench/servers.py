@@ -37,14 +37,15 @@ class Server:
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 3) -> None:
+        """SIGTERM, and SIGKILL after ``grace`` seconds (uvicorn waits for stuck requests forever)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=10)
 
 
 def server_env(env: dict[str, str]) -> dict[str, str]:

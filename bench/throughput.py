@@ -7,12 +7,16 @@ with their own sessions, as htmx posts it (HX-Request, feedback fragment rendere
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
-from bench.common import BROWSER_HEADERS, Context, answer_request, median, percentile, rounded
-from bench.config import ANSWERS_PER_RUN, CHOICE, CONNECTIONS, HOST, RUN_SECONDS, RUNS
+from bench.common import BROWSER_HEADERS, Context, answer_request, lupe_server, median, percentile, rounded
+from bench.config import ANSWERS_PER_RUN, CHOICE, CONNECTIONS, HOST, LOW_CONNECTIONS, RUN_SECONDS, RUNS
 from bench.generators import run_loadgen, run_wrk
 from bench.world import stored_pairs
+
+NAMES = ["floor", "answer_throughput"]
 
 WARMUP_SECONDS = 2.0
 
@@ -45,7 +49,7 @@ def _summarise_closed(result: dict[str, Any]) -> dict[str, Any]:
     latencies = result["latencies_ms"]
     ok = int(result["statuses"].get("200", 0))
     return {
-        "rps": result["completed"] / result["elapsed"],
+        "rps": result["completed_in_window"] / result["duration"],
         "ok": ok,
         "errors": result["completed"] - ok + int(result["statuses"].get("0", 0)),
         "p50_ms": percentile(latencies, 50),
@@ -55,7 +59,7 @@ def _summarise_closed(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _lupe_run(ctx: Context, seconds: float, count: int) -> dict[str, Any]:
+def _lupe_run(ctx: Context, seconds: float, count: int, connections: int = CONNECTIONS) -> dict[str, Any]:
     world, port = ctx.world, ctx.port
     pairs = world.pairs(count)
     keys = {(world.load.ids[p], pack, key) for p, pack, key in pairs}
@@ -68,34 +72,49 @@ def _lupe_run(ctx: Context, seconds: float, count: int) -> dict[str, Any]:
             "Content-Type": "application/x-www-form-urlencoded",
         }
         summary = run_wrk(
-            port, lines, method="POST", body=f"choice={CHOICE}", headers=headers, duration=seconds,
-            connections=CONNECTIONS,
+            port,
+            lines,
+            method="POST",
+            body=f"choice={CHOICE}",
+            headers=headers,
+            duration=seconds,
+            connections=connections,
         )
         acknowledged_pairs = None
     else:
         requests = [answer_request(world.load.cookies[p], pack, key, port) for p, pack, key in pairs]
         result = run_loadgen(
-            {"port": port, "mode": "closed", "connections": CONNECTIONS, "duration": seconds, "requests": requests}
+            {"port": port, "mode": "closed", "connections": connections, "duration": seconds, "requests": requests}
         )
         summary = _summarise_closed(result)
         summary["ok"] = len(result["acked"])
         acknowledged_pairs = {(world.load.ids[pairs[i][0]], pairs[i][1], pairs[i][2]) for i in result["acked"]}
+    responsive = _responsive(port)
     time.sleep(0.5)  # let the writer settle before counting
     stored = keys & stored_pairs(ctx.database)
-    if acknowledged_pairs is not None:
-        lost = len(acknowledged_pairs - stored)  # exact: every acknowledged pair looked up
-    else:
-        lost = max(0, summary["ok"] - len(stored))  # wrk: each request is a distinct pair, so count
-    return {**summary, "acknowledged": summary["ok"], "stored": len(stored), "lost": lost}
+    # asyncio: exact, every acknowledged pair looked up; wrk: each request is a distinct pair, so count.
+    lost = len(acknowledged_pairs - stored) if acknowledged_pairs is not None else max(0, summary["ok"] - len(stored))
+    return {**summary, "acknowledged": summary["ok"], "stored": len(stored), "lost": lost, "responsive": responsive}
+
+
+def _responsive(port: int) -> bool:
+    """Whether the server answers /healthz within 3 s right after the load stopped (False: it stalled)."""
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=3) as response:  # noqa: S310 - loopback
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 def run(ctx: Context) -> dict[str, dict[str, Any]]:
     _floor_run(ctx, WARMUP_SECONDS)
-    _lupe_run(ctx, WARMUP_SECONDS, ANSWERS_PER_RUN // 2)
     floors, lupes = [], []
     for _ in range(RUNS):
         floors.append(_floor_run(ctx, RUN_SECONDS))
-        lupes.append(_lupe_run(ctx, RUN_SECONDS, ANSWERS_PER_RUN))
+        with lupe_server(ctx):  # a fresh process per run: a stalled one must not spoil the next run
+            lupes.append(_lupe_run(ctx, RUN_SECONDS, ANSWERS_PER_RUN))
+    with lupe_server(ctx):
+        low = _lupe_run(ctx, RUN_SECONDS, ANSWERS_PER_RUN // 2, LOW_CONNECTIONS)
     floor_rps = median([r["rps"] for r in floors])
     lupe_rps = median([r["rps"] for r in lupes])
     common = {"generator": ctx.generator, "connections": CONNECTIONS, "seconds_per_run": RUN_SECONDS, "runs": RUNS}
@@ -118,7 +137,19 @@ def run(ctx: Context) -> dict[str, dict[str, Any]]:
         "p50_ms": rounded(median([r["p50_ms"] for r in lupes]), 2),
         "p99_ms": rounded(median([r["p99_ms"] for r in lupes]), 2),
         "runs_rps": [rounded(r["rps"], 0) for r in lupes],
+        "responsive_after_runs": [r["responsive"] for r in lupes],
+        "stalled_runs": sum(1 for r in lupes if not r["responsive"]),
         "pool_exhausted": any(r.get("wrapped") for r in lupes),
+        "low_concurrency": {
+            "connections": LOW_CONNECTIONS,
+            "rps": rounded(low["rps"], 0),
+            "ratio_to_floor": round(low["rps"] / floor_rps, 3),
+            "p99_ms": rounded(low["p99_ms"], 2),
+            "errors": low["errors"],
+            "lost": low["lost"],
+            "responsive_after_run": low["responsive"],
+            "note": "one run, diagnostic only; the budget is judged at the floor's concurrency",
+        },
         "lost_check": "exact (every acknowledged pair looked up)"
         if ctx.generator != "wrk"
         else "count (distinct pairs: stored rows of the run's pairs >= 200 responses)",

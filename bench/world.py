@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from sqlalchemy import func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.accounts.services import create_school_with_admin
 from app.classroom.models import Pupil
@@ -88,13 +88,14 @@ def seed_world(database: Database, settings: Settings) -> World:
         if compiled is None:
             raise RuntimeError(f"generated pack does not compile: {report.sorted()[:3]}")
         big = store_version(db, compiled, school_id=admin.school_id, owner_id=admin.id, shipped=False)
-        demo = db.execute(select(Pack).where(Pack.key == DEMO_PACK, Pack.school_id.is_(None))).scalar_one()  # type: ignore[union-attr]
-        assert demo.id is not None and demo.current_version_id is not None
+        demo = db.execute(select(Pack).where(col(Pack.key) == DEMO_PACK, col(Pack.school_id).is_(None))).scalar_one()
+        assert demo.id is not None and demo.current_version_id is not None and big.id is not None
         demo_keys = _keys(db, demo.current_version_id)
         big_keys = _keys(db, big.id)
+        school_id, teacher_id = admin.school_id, admin.id
 
         def new_class(name: str, pupils: int, packs: list[int]) -> tuple[int, Pupils]:
-            school_class = create_class(db, school_id=admin.school_id, teacher_id=admin.id, name=name)
+            school_class = create_class(db, school_id=school_id, teacher_id=teacher_id, name=name)
             assert school_class.id is not None
             for pack_id in packs:
                 open_pack(db, class_id=school_class.id, pack_id=pack_id)
@@ -113,12 +114,16 @@ def seed_world(database: Database, settings: Settings) -> World:
 
         load = Pupils([], [])
         for number, start in enumerate(range(0, LOAD_PUPILS, CLASS_SIZE)):
-            _, pupils = new_class(f"Last {number + 1:02d}", min(CLASS_SIZE, LOAD_PUPILS - start), [big.pack_id, demo.id])
+            _, pupils = new_class(
+                f"Last {number + 1:02d}", min(CLASS_SIZE, LOAD_PUPILS - start), [big.pack_id, demo.id]
+            )
             load.ids += pupils.ids
             load.cookies += pupils.cookies
         report_class_id, report_pupils = new_class("Bericht 9c", CLASS_SIZE, [big.pack_id])
         live_class_id, live = new_class("Live 7a", CLASS_SIZE, [demo.id])
-        item_ids = dict(db.execute(select(Item.key, Item.id).where(Item.pack_version_id == big.id)).tuples().all())
+        item_ids: dict[str, int] = dict(
+            db.execute(select(col(Item.key), col(Item.id)).where(col(Item.pack_version_id) == big.id)).tuples().all()
+        )
         rows = [
             {
                 "pupil_id": pupil_id,
@@ -150,13 +155,17 @@ def seed_world(database: Database, settings: Settings) -> World:
 
 
 def _keys(db: Session, version_id: int) -> list[str]:
-    return list(db.execute(select(Item.key).where(Item.pack_version_id == version_id).order_by(Item.position)).scalars())
+    return list(
+        db.execute(
+            select(col(Item.key)).where(col(Item.pack_version_id) == version_id).order_by(col(Item.position))
+        ).scalars()
+    )
 
 
 def stored_pairs(database: Database) -> set[tuple[str, int, str]]:
     """Every stored (pupil, pack, item key)."""
     with database.read_session() as db:
-        return set(db.execute(select(Answer.pupil_id, Answer.pack_id, Answer.item_key)).tuples().all())
+        return set(db.execute(select(col(Answer.pupil_id), col(Answer.pack_id), col(Answer.item_key))).tuples().all())
 
 
 def answer_count(database: Database) -> int:

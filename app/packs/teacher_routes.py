@@ -19,7 +19,6 @@ from app.packs.authoring import (
     zip_of,
 )
 from app.packs.compiler import compile_pack
-from app.packs.diagnostics import Report
 from app.packs.library import usable_packs
 from app.packs.models import Pack, PackVersion
 from app.packs.vocabulary import MAX_FILES
@@ -166,8 +165,7 @@ def preview(
     """Check and render what is in the editor now, without storing anything."""
     account = require_teacher(principal)
     pack, edited = _edited(db, account, pack_id, name, text)
-    report = Report()
-    report.items.extend(edited.report.items)
+    report = edited.report
     compiled = compile_pack(edited.files, report, edited.media) if not report.has_errors else None
     context = {
         "pack": pack,
