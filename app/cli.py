@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 from pathlib import Path
@@ -55,12 +56,10 @@ def serve(
     settings = Settings()
     upgrade_database(settings)
     database = Database.from_settings(settings)
-    loaded = sync_shipped_packs(database, settings.lessons_dir)
+    ready = sum(1 for checked in sync_shipped_packs(database, settings.lessons_dir) if checked.compiled)
     database.close()
-    typer.echo(
-        f"{sum(1 for p in loaded if p.compiled)} lesson packs ready; "
-        f"serving on http://{host or settings.host}:{port or settings.port}"
-    )
+    gc.collect()  # the packs just compiled are in the database now; don't keep them in this process
+    typer.echo(f"{ready} lesson packs ready; serving on http://{host or settings.host}:{port or settings.port}")
     settings.signing_key()  # create the key once, before any worker starts
     uvicorn.run(
         "app.asgi:app",

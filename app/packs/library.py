@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.packs.compiler import PACK_FILE, SourceFile, compile_pack, read_pack_folder
+from app.packs.compiler import PACK_FILE, SourceFile, compile_pack, content_hash, read_pack_folder
 from app.packs.diagnostics import N_, Diagnostic, Report
 from app.packs.media import Media
 from app.packs.models import Item, Pack, PackMedia, PackVersion
@@ -156,6 +156,10 @@ def sync_shipped_packs(db: Any, lessons_dir: Path) -> list[CheckedPack]:
     """Load every pack in ``lessons_dir``; a pack with errors is logged and skipped."""
     results = []
     for folder in pack_folders([lessons_dir]):
+        unchanged = _unchanged(db, folder)
+        if unchanged is not None:  # the current version already is this Markdown: nothing to compile
+            results.append(unchanged)
+            continue
         checked = check_folder(folder)
         for diagnostic in checked.diagnostics:
             (log.error if diagnostic.severity == "error" else log.warning)("%s", diagnostic)
@@ -179,6 +183,22 @@ def sync_shipped_packs(db: Any, lessons_dir: Path) -> list[CheckedPack]:
                 log.error("pack %s keeps its previous version because of the errors above", folder.name)
         results.append(checked)
     return results
+
+
+def _unchanged(db: Any, folder: Path) -> CheckedPack | None:
+    """The folder as already stored, when a shipped pack's current version has exactly its content."""
+    report = Report()
+    media: dict[str, Media] = {}
+    files = read_pack_folder(folder, report, media=media)
+    if report.has_errors or not files:
+        return None
+    with db.read_session() as session:
+        compiled = session.execute(
+            select(col(PackVersion.compiled))
+            .join(Pack, col(Pack.current_version_id) == col(PackVersion.id))
+            .where(col(Pack.shipped), col(PackVersion.content_hash) == content_hash(files, media))
+        ).scalar_one_or_none()
+    return CheckedPack(folder, compiled, [], media, files) if compiled is not None else None
 
 
 class CompiledPacks:
