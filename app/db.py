@@ -29,13 +29,18 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITER_BATCH = 256
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, *, pool_size: int = 20) -> Engine:
     """An engine for ``url`` with Lupe's connection settings for SQLite or PostgreSQL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=pool_size,
+            max_overflow=10,
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -65,7 +70,10 @@ class Database:
 
     def __post_init__(self) -> None:
         self._write_engine = self.engine.execution_options(lupe_begin="IMMEDIATE")
-        self.writer = AnswerWriter(self._write_engine)
+        # The writer has an engine (and connection) of its own: requests waiting for it must
+        # never be able to take the last pooled connection it needs.
+        writer_engine = create_db_engine(self.engine.url.render_as_string(hide_password=False), pool_size=1)
+        self.writer = AnswerWriter(writer_engine.execution_options(lupe_begin="IMMEDIATE"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -104,6 +112,7 @@ class Database:
 
     def close(self) -> None:
         self.writer.stop()
+        self.writer.engine.dispose()
         self.engine.dispose()
 
 
@@ -116,7 +125,7 @@ class AnswerWriter:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self.engine = engine
         self._queue: queue.SimpleQueue[tuple[Any, asyncio.Future[bool]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -160,7 +169,7 @@ class AnswerWriter:
 
     def _write(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
         try:
-            with self._engine.begin() as connection:
+            with self.engine.begin() as connection:
                 results = [self._insert(connection, values) for values, _ in batch]
         except Exception:
             # One bad row (say, a pupil deleted meanwhile) must not fail its neighbours.

@@ -59,6 +59,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
-    app.add_middleware(GZipMiddleware, minimum_size=600)
+    app.add_middleware(GZipMiddleware, minimum_size=600, compresslevel=5)
     app.add_middleware(SecurityMiddleware, https=settings.https)
     return app

@@ -32,10 +32,10 @@ from bench import (
 )
 from bench.common import Context
 from bench.config import ORDER, RESULTS_FILE, uvicorn_settings
+from bench.database import prepare, target
 from bench.generators import wrk_path
 from bench.report import judge, machine, table, write, wrk_version
 from bench.servers import start_uvicorn, wait_until_up
-from bench.setup import prepare, target
 from bench.world import seed_world
 
 # In the order they run: load scenarios on fresh server processes first, then the rest.

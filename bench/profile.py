@@ -25,8 +25,8 @@ from typing import Any
 
 from bench.common import BROWSER_HEADERS, Context, answer_request, lupe_server, page_request
 from bench.config import uvicorn_settings
+from bench.database import prepare, target
 from bench.generators import run_loadgen
-from bench.setup import prepare, target
 from bench.world import seed_world
 
 FRAME_RE = re.compile(r"^(?P<name>.*?) \((?P<file>[^:()]+)(?::(?P<line>\d+))?\)$")

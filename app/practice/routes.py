@@ -131,6 +131,7 @@ async def answer_endpoint(request: Request) -> Response:
     """
     lupe: LupeServices = request.app.state.lupe
     token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
+    await request.body()  # read a slow client's body before holding a database connection
     with lupe.db.read_session() as db:
         principal = load_principal(db, token_hash)
         return await answer_item(
@@ -166,6 +167,7 @@ async def answer_item(
                 request, "practice/item.html", context, principal=principal, block=block, status_code=422
             )
         item_id = playable.compiled["item_ids"][item_key]
+        db.rollback()  # give the connection back to the pool while waiting for the writer
         stored = await store_try(
             lupe.db, pupil_id=pupil.id, pack_id=pack_id, item=item, item_id=item_id, scored=scored, attempt=attempt
         )

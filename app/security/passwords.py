@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -11,8 +12,13 @@ MIN_LENGTH = 8
 MAX_LENGTH = 1024
 
 _hasher = PasswordHasher()
-# Verifying against this when the account is unknown keeps both answers equally slow.
-_DUMMY_HASH = _hasher.hash("lupe-dummy-password-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the account is unknown keeps both answers equally slow."""
+    return _hasher.hash("lupe-dummy-password-for-timing")
+
 
 # Refused outright: the most used passwords, German and English, one per line.
 COMMON_PASSWORDS = frozenset((Path(__file__).with_name("common-passwords.txt")).read_text().split())
@@ -36,6 +42,6 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check ``password``; with no hash, spend the same time and say no."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password[:MAX_LENGTH]) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password[:MAX_LENGTH]) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
