@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
 from app.classroom.models import Pupil
 from app.practice.models import Answer
+
+ANSWERS: Any = Answer.__table__  # type: ignore[attr-defined]
+PUPILS: Any = Pupil.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -64,29 +66,7 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
         rows.update({i["renamed_from"]: rows[i["key"]] for i in compiled["items"] if i.get("renamed_from")})
         items[pack_id] = rows
     if packs and pupil_rows:
-        answers = db.execute(
-            select(col(Answer.pupil_id), col(Answer.pack_id), col(Answer.item_key), col(Answer.is_correct))
-            .join(Pupil, Pupil.id == Answer.pupil_id)  # type: ignore[arg-type]
-            .where(
-                col(Pupil.class_id) == class_id,
-                col(Answer.pack_id).in_([p for p, _ in packs]),
-                col(Answer.final),
-            )
-        )
-        answered: dict[tuple[str, int], int] = defaultdict(int)
-        correct: dict[tuple[str, int], int] = defaultdict(int)
-        for row in answers:
-            item = items[row.pack_id].get(row.item_key)
-            if item is None:  # answered in an earlier version, since removed
-                continue
-            answered[(row.pupil_id, row.pack_id)] += 1
-            correct[(row.pupil_id, row.pack_id)] += int(bool(row.is_correct))
-            if row.is_correct is not None:  # free text has no right or wrong
-                item.answered += 1
-                item.correct += int(row.is_correct)
-        for (pupil_id, pack_id), count in answered.items():
-            pupil_rows[pupil_id].answered[pack_id] = count
-            pupil_rows[pupil_id].correct[pack_id] = correct[(pupil_id, pack_id)]
+        _count_answers(db, class_id, items, pupil_rows)
     return ClassProgress(
         pupils=list(pupil_rows.values()),
         packs=[
@@ -99,3 +79,26 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
             for pack_id, compiled in packs
         ],
     )
+
+
+def _count_answers(
+    db: Session, class_id: int, items: dict[int, dict[str, ItemRow]], pupil_rows: dict[str, PupilRow]
+) -> None:
+    """Fill in the counts, summed by the database per pupil and item key (not row by row in Python)."""
+    right = func.sum(case((ANSWERS.c.is_correct, 1), else_=0))
+    scored = func.sum(case((ANSWERS.c.is_correct.is_not(None), 1), else_=0))
+    rows = db.execute(
+        select(ANSWERS.c.pupil_id, ANSWERS.c.pack_id, ANSWERS.c.item_key, func.count(), right, scored)
+        .join(PUPILS, PUPILS.c.id == ANSWERS.c.pupil_id)
+        .where(PUPILS.c.class_id == class_id, ANSWERS.c.pack_id.in_(list(items)), ANSWERS.c.final)
+        .group_by(ANSWERS.c.pupil_id, ANSWERS.c.pack_id, ANSWERS.c.item_key)
+    )
+    for pupil_id, pack_id, item_key, count, correct, with_result in rows:
+        item = items[pack_id].get(item_key)
+        if item is None:  # answered in an earlier version, since removed
+            continue
+        pupil = pupil_rows[pupil_id]
+        pupil.answered[pack_id] = pupil.answered.get(pack_id, 0) + count
+        pupil.correct[pack_id] = pupil.correct.get(pack_id, 0) + int(correct or 0)
+        item.answered += int(with_result or 0)  # free text has no right or wrong
+        item.correct += int(correct or 0)

@@ -29,7 +29,8 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with tiny costs: these tests are about sessions and requests, not about hashing."""
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", hasher)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", hasher.hash("dummy"))
+    dummy = hasher.hash("dummy")
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
 
 
 def session_cookie(response: Any) -> dict[str, Any]:
