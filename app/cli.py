@@ -72,6 +72,40 @@ def serve(
     )
 
 
+@cli.command("backup")
+def backup_command(
+    target: Annotated[Path | None, typer.Argument(help="File to write (default: data/backups/lupe-<time>.…).")] = None,
+) -> None:
+    """Write a consistent backup of the database; safe while Lupe runs."""
+    from app.backup import BackupError, backup, default_target
+
+    settings = Settings()
+    try:
+        written = backup(settings, target or default_target(settings))
+    except BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"backup written to {written}")
+
+
+@cli.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file written by `lupe backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replacing the data.")] = False,
+) -> None:
+    """Replace the database with a backup. Stop Lupe first; everything stored since is replaced."""
+    from app.backup import BackupError, restore
+
+    if not yes and not typer.confirm(f"Replace all data with {source}?"):
+        raise typer.Exit(1)
+    try:
+        restore(Settings(), source)
+    except BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"restored from {source}")
+
+
 @admin_cli.command("create")
 def admin_create(
     email: Annotated[str, typer.Option(help="Sign-in e-mail of the new admin.")],
