@@ -13,7 +13,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.security.authz import NotVisible, PupilSignInRequired, SignInRequired
 from app.security.headers import BodyTooLarge
-from app.security.sessions import ANONYMOUS
 
 log = logging.getLogger(__name__)
 
@@ -81,4 +80,4 @@ class CrashPage:
             raise
 
 
-__all__ = ["install_error_pages", "error_page", "ANONYMOUS"]
+__all__ = ["install_error_pages", "error_page"]
