@@ -1,4 +1,4 @@
-"""Friendly error pages: 404 for what is missing or not visible, a sign-in redirect, 500."""
+"""Friendly error pages: 404 for what is missing or not visible, a sign-in redirect, 503, 500."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,6 +41,15 @@ def install_error_pages(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         kinds = {404: "not_found", 405: "method", 400: "bad_request", 413: "too_large", 503: "unavailable"}
         return error_page(request, exc.status_code, kinds.get(exc.status_code, "bad_request"))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(request: Request, _exc: Exception) -> Response:
+        # The pool checks connections before use, so the app recovers by itself when the database is back.
+        log.warning("database unavailable on %s %s", request.method, request.url.path)
+        response = error_page(request, 503, "unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _exc: RequestValidationError) -> Response:

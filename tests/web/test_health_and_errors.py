@@ -154,3 +154,22 @@ def test_crash_gives_a_friendly_500_without_details(app: Any, caplog: pytest.Log
     assert "geheimes-detail-4711" not in response.text and "Traceback" not in response.text
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert any("/boom" in record.getMessage() for record in caplog.records)
+
+
+def test_an_unreachable_database_gives_a_friendly_503(tmp_path) -> None:  # noqa: ANN001
+    from bs4 import BeautifulSoup
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, secret_key="k", database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with TestClient(create_app(settings)) as client:
+        for path in ("/", "/setup", "/join/ABCDEFGH"):
+            response = client.get(path, headers={"Accept-Language": "en"})
+            assert response.status_code == 503, path
+            assert response.headers["retry-after"] == "5"
+            assert "content-security-policy" in response.headers
+            page = BeautifulSoup(response.text, "html.parser")
+            assert page.h1 is not None and "not available" in page.h1.get_text()
+        assert client.get("/healthz").json()["database"] == "unreachable"
