@@ -45,6 +45,19 @@ def require_or_skip(reason: str | None, variable: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with tiny costs: for tests that sign in many people, not for tests of hashing."""
+    from argon2 import PasswordHasher
+
+    from app.security import passwords
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    dummy = hasher.hash("dummy")
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite database with the shipped packs, copied for each test."""

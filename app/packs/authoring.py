@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -215,7 +214,3 @@ def free_key(db: Session, key: str, school_id: int, suffix: str) -> str:
 def zip_of(db: Session, version: PackVersion, key: str) -> bytes:
     media = {name: m.data for name, m in version_media(db, version).items()}
     return write_zip(key, version_files(version), media)
-
-
-def media_upload(name: str, data: bytes) -> Media:
-    return inspect_media(Path(name).name, data)

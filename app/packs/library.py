@@ -225,14 +225,6 @@ class CompiledPacks:
             self._cache[version_id] = compiled
         return compiled
 
-    def visible(self, version_id: int, *, allow_reflection: bool) -> list[dict[str, Any]]:
-        """The items pupils see (free-text reflection only where allowed), computed once per version."""
-        compiled = self._cache[version_id]
-        key = "items_for_pupils" if allow_reflection else "items_without_reflection"
-        if key not in compiled:
-            compiled[key] = [i for i in compiled["items"] if allow_reflection or i["type"] != "reflection"]
-        return list(compiled[key])
-
 
 def usable_packs(db: Session, compiled: CompiledPacks, account: Any) -> list[tuple[Pack, dict[str, Any]]]:
     """Packs this teacher may use: the shipped ones, the school's shared ones and their own."""

@@ -22,7 +22,7 @@ from app.packs.compiler import compile_pack
 from app.packs.library import usable_packs
 from app.packs.models import Pack, PackVersion
 from app.packs.vocabulary import MAX_FILES
-from app.security.authz import check_pack_editable, check_pack_usable, require_teacher
+from app.security.authz import check_pack_editable, check_pack_usable, may_edit_pack, require_teacher
 from app.security.sessions import Principal
 from app.web.deps import DbDep, LupeDep, PrincipalDep, is_htmx
 
@@ -204,10 +204,5 @@ def pack_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
     account = require_teacher(principal)
     pack = check_pack_usable(account, db.get(Pack, pack_id))
     compiled = lupe.packs.get(db, pack.current_version_id or 0)
-    editable = (
-        not pack.shipped
-        and pack.school_id == account.school_id
-        and (pack.owner_id == account.id or account.role == "school_admin")
-    )
-    context = {"pack": pack, "compiled": compiled, "editable": editable}
+    context = {"pack": pack, "compiled": compiled, "editable": may_edit_pack(account, pack)}
     return lupe.renderer.render(request, "packs/pack.html", context, principal=principal)

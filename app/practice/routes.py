@@ -21,6 +21,7 @@ from app.practice.services import (
     next_item_key,
     store_try,
     summarise,
+    visible_items,
 )
 from app.security.authz import NotVisible, check_pupil_plays, require_pupil
 from app.security.sessions import COOKIE_NAME, Principal, SignedInPupil, load_principal
@@ -39,7 +40,7 @@ class Playable:
         grant = check_pupil_plays(db, pupil, pack_id)
         self.pack_id = pack_id
         self.compiled = lupe.packs.get(db, grant.version_id)
-        self.items = lupe.packs.visible(grant.version_id, allow_reflection=grant.allow_reflection)
+        self.items = visible_items(self.compiled, allow_reflection=grant.allow_reflection)
 
     def item(self, key: str) -> dict[str, Any]:
         item = self.compiled["by_key"].get(key)

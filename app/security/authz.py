@@ -74,12 +74,16 @@ def check_pack_usable(account: SignedInAccount, pack: Pack | None) -> Pack:
     return pack
 
 
-def check_pack_editable(account: SignedInAccount, pack: Pack | None) -> Pack:
+def may_edit_pack(account: SignedInAccount, pack: Pack) -> bool:
     """Change, share or upload a new version: the owner, or an admin of the school. Never a shipped pack."""
-    pack = check_pack_usable(account, pack)
     if pack.shipped or pack.school_id != account.school_id:
-        raise NotVisible
-    if pack.owner_id != account.id and account.role != Role.school_admin:
+        return False
+    return pack.owner_id == account.id or account.role == Role.school_admin
+
+
+def check_pack_editable(account: SignedInAccount, pack: Pack | None) -> Pack:
+    pack = check_pack_usable(account, pack)
+    if not may_edit_pack(account, pack):
         raise NotVisible
     return pack
 

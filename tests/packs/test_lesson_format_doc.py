@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from app.packs.compiler import SourceFile, compile_pack
 from app.packs.diagnostics import Report
@@ -46,7 +45,3 @@ def test_every_message_code_in_the_code_is_documented() -> None:
     used = set(re.findall(r'"((?:PACK|BLOCK|ATTR|ITEM|CALLOUT|FILE|MEDIA|ZIP)\d{3})"', sources))
     documented = set(re.findall(r"\b((?:PACK|BLOCK|ATTR|ITEM|CALLOUT|FILE|MEDIA|ZIP)\d{3})\b", DOC))
     assert used - documented == set()
-
-
-def test_doc_exists_where_the_readme_points() -> None:
-    assert Path(PROJECT_ROOT / "docs" / "lesson-format.md").exists()

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from app.accounts.models import Role, School
 from app.accounts.services import create_account
 from app.packs.models import Pack
-from app.security import passwords
 from tests.conftest import PASSWORD, create_class, html, join, new_client, pack_id_by_key, set_up_school
 from tests.practice.test_item_types import load_doc_pack
 
@@ -20,13 +18,7 @@ SHIPPED = "echt-oder-erfunden"
 SECRETS = ("clue_html", "explain_html", "check_html", "teacher_html")
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with tiny costs: these tests sign in several people, they do not measure hashing."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    dummy = hasher.hash("dummy")
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # the fixture lives in tests/conftest.py
 
 
 def plain(markup: str) -> str:

@@ -6,26 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.accounts.models import Role, School
 from app.accounts.services import create_account
 from app.classroom.models import ClassPack
-from app.security import passwords
 from tests.conftest import PASSWORD, create_class, html, join, new_client, open_pack, pack_id_by_key, set_up_school
 
 OTHER_PACK = "real-or-made-up"
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with tiny costs: these tests sign in many people, they do not measure hashing."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    dummy = hasher.hash("dummy")
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # the fixture lives in tests/conftest.py
 
 
 @dataclass

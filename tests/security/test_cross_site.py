@@ -6,26 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.classroom.models import Class
 from app.models import metadata
-from app.security import passwords
 from tests.conftest import PASSWORD, create_class, join, new_client, open_pack, set_up_school
 
 EVIL = "https://evil.example"
 EMAIL = "admin@schule.example"
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with tiny costs: these tests are about sessions and requests, not about hashing."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    dummy = hasher.hash("dummy")
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # the fixture lives in tests/conftest.py
 
 
 @dataclass

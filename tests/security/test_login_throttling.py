@@ -5,28 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.accounts.models import Account, Role
-from app.security import passwords
 from app.security.passwords import hash_password
 from app.security.sessions import COOKIE_NAME
 from tests.conftest import PASSWORD, html, set_up_school
 
 EMAIL = "admin@schule.example"
 WRONG = "falsches-pferd-batterie"
-
-
-@pytest.fixture
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with tiny costs: these tests count attempts, they do not measure hashing."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    dummy = hasher.hash("dummy")
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
 
 
 def login(client: TestClient, email: str, password: str) -> Any:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from app.security import passwords
 from app.web.safe_redirect import local_path
 from tests.conftest import PASSWORD, html, set_up_school
 
@@ -37,13 +35,6 @@ LOCAL = "/teacher/classes/1"
 def location(response: Any) -> str:
     assert response.status_code == 303, response.text
     return str(response.headers["location"])
-
-
-@pytest.fixture
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with tiny costs: this file signs in many times, it does not measure hashing."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
 
 
 @pytest.fixture

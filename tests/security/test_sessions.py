@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select, update
 
 from app.accounts.models import Account, AuthSession
 from app.main import create_app
-from app.security import passwords
 from app.security.codes import digest
 from app.security.sessions import COOKIE_NAME
 from app.settings import Settings
@@ -24,13 +22,7 @@ from tests.conftest import LESSONS, PASSWORD, create_class, html, join, new_clie
 EMAIL = "admin@schule.example"
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with tiny costs: these tests are about sessions and requests, not about hashing."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", hasher)
-    dummy = hasher.hash("dummy")
-    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # the fixture lives in tests/conftest.py
 
 
 def session_cookie(response: Any) -> dict[str, Any]:
