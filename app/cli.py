@@ -5,8 +5,11 @@ from __future__ import annotations
 import gc
 import getpass
 import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,31 +48,120 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (LUPE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (LUPE_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Server processes (LUPE_WORKERS).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes; more than 1 needs PostgreSQL (LUPE_WORKERS).")
+    ] = None,
+    proxy_headers: Annotated[
+        bool | None,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers", help="Trust X-Forwarded-* from the proxy (LUPE_PROXY_HEADERS)."
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Proxy addresses to trust, comma-separated, * for any (LUPE_FORWARDED_ALLOW_IPS)."),
+    ] = None,
 ) -> None:
-    """Migrate, load the shipped lesson packs, and serve Lupe."""
+    """Migrate and load the shipped lesson packs once, then serve Lupe in one or more processes."""
     import uvicorn
 
+    from app.observability.logging import configure_logging
+
+    given: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips,
+    }
+    settings = Settings(**{name: value for name, value in given.items() if value is not None})
+    problem = serving_problem(settings)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+    configure_logging(settings)
+    if settings.workers == 1:
+        typer.echo(f"{prepare(settings)} lesson packs ready")
+    else:
+        _prepare_in_child()
+    typer.echo(f"serving on http://{settings.host}:{settings.port} with {settings.workers} process(es)")
+    metrics_folder = _metrics_folder(settings)
+    try:
+        uvicorn.run(
+            "app.asgi:app",
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            proxy_headers=settings.proxy_headers,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            log_level=settings.log_level,
+            log_config=None,  # Lupe's own set-up (text or JSON) handles uvicorn's records too
+            access_log=False,  # Lupe's access log names routes, never paths
+            timeout_graceful_shutdown=5,  # open live streams must not hold up a restart
+        )
+    finally:
+        if metrics_folder is not None:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+def serving_problem(settings: Settings) -> str | None:
+    """Why these settings cannot be served as asked, or None."""
+    if settings.workers < 1:
+        return "--workers must be 1 or more"
+    if settings.workers == 1:
+        return None
+    if settings.is_sqlite:
+        return (
+            "SQLite serves one process: use --workers 1, or PostgreSQL (LUPE_DATABASE_URL) for several "
+            "(see docs/deployment.md)"
+        )
+    if settings.reload_lessons:
+        return "LUPE_RELOAD_LESSONS is for pack authors and needs --workers 1"
+    if settings.live_bus == "memory":
+        return "LUPE_LIVE_BUS=memory keeps live events inside one process: use auto, postgres or redis"
+    return None
+
+
+@cli.command("prepare")
+def prepare_command() -> None:
+    """Migrate the database and load the shipped lesson packs, then exit (before starting workers yourself)."""
+    ready = prepare(Settings())
+    typer.echo(f"database is up to date; {ready} lesson packs ready")
+
+
+def prepare(settings: Settings) -> int:
+    """Migrations, the lesson packs and the signing key, done once before any worker starts."""
     from app.db import Database
     from app.packs.library import sync_shipped_packs
 
-    settings = Settings()
     upgrade_database(settings)
     database = Database.from_settings(settings)
     ready = sum(1 for checked in sync_shipped_packs(database, settings.lessons_dir) if checked.compiled)
     database.close()
     gc.collect()  # the packs just compiled are in the database now; don't keep them in this process
-    typer.echo(f"{ready} lesson packs ready; serving on http://{host or settings.host}:{port or settings.port}")
-    settings.signing_key()  # create the key once, before any worker starts
-    uvicorn.run(
-        "app.asgi:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        proxy_headers=True,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    settings.signing_key()  # workers must agree on one key
+    return ready
+
+
+def _prepare_in_child() -> None:
+    """Prepare in a short-lived process: the supervising parent then never holds Alembic or the packs."""
+    import subprocess  # noqa: S404 - runs this very command
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "prepare"], check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise typer.Exit(done.returncode)
+
+
+def _metrics_folder(settings: Settings) -> Path | None:
+    """With several workers and metrics on: a fresh folder where every worker writes its figures."""
+    if not (settings.metrics and settings.workers > 1):
+        return None
+    from app.observability import MULTIPROCESS_VARIABLE, prepare_multiprocess_folder
+
+    given = os.environ.get(MULTIPROCESS_VARIABLE)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="lupe-metrics-"))
+    prepare_multiprocess_folder(folder)
+    return None if given else folder  # a folder the admin chose is emptied, never removed
 
 
 @cli.command("backup")
@@ -106,28 +198,89 @@ def restore_command(
     typer.echo(f"restored from {source}")
 
 
+@cli.command("purge")
+def purge_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete what each school's retention rules say must go; print counts per school."""
+    from zoneinfo import ZoneInfo
+
+    from app.db import Database
+    from app.privacy.purge import run_purge
+
+    settings = Settings()
+    database = Database.from_settings(settings)
+    try:
+        report = run_purge(database, zone=ZoneInfo(settings.timezone), dry_run=dry_run)
+    finally:
+        database.close()
+    verb = "would delete" if dry_run else "deleted"
+    for done in report.schools:
+        typer.echo(
+            f"school {done.school_id} ({done.school_name}): {verb} {done.answers} answers, {done.pupils} pupils, "
+            f"{done.audit_entries} audit entries; blanked {done.free_text} typed texts"
+        )
+    typer.echo(f"instance: {verb} {report.sessions} expired sign-ins, {report.audit_entries} audit entries")
+
+
+@cli.command("export")
+def export_command(
+    school: Annotated[int, typer.Option("--school", help="Id of the school to export.")],
+    out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
+) -> None:
+    """Write a school's data (classes, pupils, answers, accounts, audit log) as a zip of CSV and JSON."""
+    from app.accounts.models import School
+    from app.db import Database
+    from app.privacy import audit
+    from app.privacy.export import Scope, write_export
+
+    database = Database.from_settings(Settings())
+    try:
+        with database.read_session() as db:
+            if db.get(School, school) is None:
+                typer.echo(f"error: no school with id {school}", err=True)
+                raise typer.Exit(1)
+            write_export(db, Scope("school", school, school), out)
+        with database.writing() as db:
+            audit.record(
+                db, actor=None, action="school.export", subject_type="school", subject_id=school, school_id=school
+            )
+    finally:
+        database.close()
+    typer.echo(f"school {school} exported to {out}")
+
+
 @admin_cli.command("create")
 def admin_create(
     email: Annotated[str, typer.Option(help="Sign-in e-mail of the new admin.")],
-    school: Annotated[str, typer.Option(help="Name of the school to create.")],
+    school: Annotated[str | None, typer.Option(help="Name of the school to create.")] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "Admin",
+    instance: Annotated[
+        bool, typer.Option("--instance", help="Create the instance admin, who creates schools (instead of --school).")
+    ] = False,
 ) -> None:
-    """Create a school and its first admin; asks for the password (or LUPE_ADMIN_PASSWORD)."""
-    from app.accounts.services import AccountError, create_school_with_admin
+    """Create a school and its first admin, or the instance admin; asks for the password (or LUPE_ADMIN_PASSWORD)."""
+    from app.accounts.services import AccountError, create_instance_admin, create_school_with_admin
     from app.db import Database
 
+    if instance == (school is not None):
+        typer.echo("error: give either --school NAME or --instance", err=True)
+        raise typer.Exit(2)
     password = os.environ.get("LUPE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     settings = Settings()
     database = Database.from_settings(settings)
     try:
         with database.writing() as db:
-            create_school_with_admin(db, school_name=school, email=email, display_name=name, password=password)
+            if school is None:
+                create_instance_admin(db, email=email, display_name=name, password=password)
+            else:
+                create_school_with_admin(db, school_name=school, email=email, display_name=name, password=password)
     except AccountError as error:
         typer.echo(f"error: {error.code.replace('_', ' ')}", err=True)
         raise typer.Exit(1) from error
     finally:
         database.close()
-    typer.echo(f"created school {school!r} with admin {email}")
+    typer.echo(f"created instance admin {email}" if school is None else f"created school {school!r} with admin {email}")
 
 
 @packs_cli.command("check")

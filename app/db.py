@@ -12,7 +12,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +129,12 @@ class AnswerWriter:
         self._queue: queue.SimpleQueue[tuple[Any, asyncio.Future[bool]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # Told (batch size, rows stored) after each transaction; app/observability/metrics.py sets it.
+        self.on_batch: Callable[[int, int], None] | None = None
+
+    def queue_length(self) -> int:
+        """Answers waiting to be written (approximate, for metrics)."""
+        return self._queue.qsize()
 
     def start(self) -> None:
         with self._lock:
@@ -182,6 +188,11 @@ class AnswerWriter:
             return
         for (_, future), inserted in zip(batch, results, strict=True):
             _resolve(future, result=inserted)
+        if self.on_batch is not None:
+            try:
+                self.on_batch(len(batch), sum(results))
+            except Exception:  # counting must never stop the writer
+                log.exception("answer writer hook failed")
 
     def _insert(self, connection: Any, values: dict[str, Any]) -> bool:
         from app.practice.models import Answer
@@ -190,7 +201,7 @@ class AnswerWriter:
         statement = (
             dialect.insert(Answer.__table__)  # type: ignore[attr-defined]
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["pupil_id", "pack_id", "item_key", "attempt"])
+            .on_conflict_do_nothing(index_elements=["pupil_id", "assignment_id", "item_key", "attempt"])
             .returning(Answer.__table__.c.id)  # type: ignore[attr-defined]
         )
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.

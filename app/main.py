@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -13,13 +13,22 @@ from starlette.staticfiles import StaticFiles
 
 from app import __version__
 from app.accounts.routes import router as accounts_router
+from app.classroom.assignment_routes import router as assignment_router
 from app.classroom.routes import router as classroom_router
 from app.db import Database
+from app.live.bus import create_bus
+from app.live.routes import router as live_router
+from app.live.stream import end_streams_on_exit_signal
+from app.observability.logging import configure_logging
+from app.observability.middleware import install_observability
 from app.packs.print_routes import router as print_router
 from app.packs.routes import router as packs_router
 from app.packs.teacher_routes import router as pack_library_router
 from app.packs.watch import watch_lessons
 from app.practice.routes import router as practice_router
+from app.privacy.purge import daily_purge
+from app.privacy.routes import router as privacy_router
+from app.reports.routes import router as reports_router
 from app.security.headers import SecurityMiddleware
 from app.security.sessions import SessionCookies
 from app.settings import Settings
@@ -32,17 +41,33 @@ from app.web.routes import router as web_router
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """The Lupe web application for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     database = database or Database.from_settings(settings)
     lupe = Lupe(settings=settings, db=database, renderer=Renderer(settings), cookies=SessionCookies(settings))
+    lupe.bus = create_bus(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         lupe.db.writer.start()
+        await lupe.bus.start()
+        end_streams_on_exit_signal()  # uvicorn waits for open streams before the shutdown below
+        metrics = _app.state.metrics
+        if metrics is not None:
+            metrics.start()
         watcher = asyncio.create_task(watch_lessons(lupe.db, settings.lessons_dir)) if settings.reload_lessons else None
+        purger = (
+            asyncio.create_task(daily_purge(lupe.db, zone=ZoneInfo(settings.timezone), hour=settings.purge_hour))
+            if settings.purge_daily
+            else None
+        )
         yield
         if watcher is not None:
             watcher.cancel()
+        if purger is not None:
+            purger.cancel()
+        if metrics is not None:
+            metrics.stop()
+        await lupe.bus.stop()  # ends the live streams
         lupe.db.close()
 
     app = FastAPI(title="Lupe", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -51,14 +76,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         web_router,
         accounts_router,
         classroom_router,
+        assignment_router,
+        live_router,
+        reports_router,  # before practice: /play/progress is not an assignment id
         practice_router,
         packs_router,
         pack_library_router,
         print_router,
+        privacy_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=600, compresslevel=5)
     app.add_middleware(SecurityMiddleware, https=settings.https)
+    app.state.metrics = install_observability(app, settings, database)  # outermost: sees every request
     return app

@@ -3,22 +3,29 @@
 from sqlmodel import SQLModel
 
 from app.accounts.models import Account, AuthSession, Role, School
-from app.classroom.models import Class, ClassPack, Pupil
-from app.packs.models import Item, Pack, PackVersion
+from app.classroom.models import Assignment, Class, Pupil
+from app.live.models import LiveSession
+from app.packs.models import Item, Pack, PackMedia, PackVersion
 from app.practice.models import Answer
+from app.privacy.models import AuditEntry, PurgeRun, RetentionPolicy
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "Account",
     "Answer",
+    "Assignment",
+    "AuditEntry",
     "AuthSession",
     "Class",
-    "ClassPack",
     "Item",
+    "LiveSession",
     "Pack",
+    "PackMedia",
     "PackVersion",
     "Pupil",
+    "PurgeRun",
+    "RetentionPolicy",
     "Role",
     "School",
     "metadata",

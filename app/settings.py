@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    """Every setting Lupe reads; each one is documented in README.md."""
+    """Every setting Lupe reads; each one is documented in docs/deployment.md."""
 
     model_config = SettingsConfigDict(env_prefix="LUPE_", extra="ignore")
 
@@ -42,9 +43,42 @@ class Settings(BaseSettings):
     default_language: str = Field(
         default="de", description="Interface language when neither the user nor the browser chooses one (de or en)."
     )
+    timezone: str = Field(
+        default="Europe/Berlin", description="Time zone for dates shown and entered (IANA name, e.g. Europe/Berlin)."
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
+    purge_daily: bool = Field(
+        default=True, description="Delete data past each school's retention once a day inside the server."
+    )
+    purge_hour: int = Field(
+        default=2, ge=0, le=23, description="Hour of the day (in the time zone) from which the daily purge runs."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as plain text or as JSON objects, one per line."
+    )
+    access_log: bool = Field(
+        default=True, description="Log one line per request (method, route template, status, duration)."
+    )
+    metrics: bool = Field(default=False, description="Serve Prometheus metrics at /metrics.")
+    metrics_token: str = Field(
+        default="", description="When set, /metrics requires the header `Authorization: Bearer <token>`."
+    )
+    proxy_headers: bool = Field(
+        default=True, description="Trust X-Forwarded-For/-Proto from the addresses in LUPE_FORWARDED_ALLOW_IPS."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="Comma-separated proxy addresses whose X-Forwarded-* headers are trusted."
+    )
     reload_lessons: bool = Field(
         default=False, description="Load changed packs from the lessons folder without a restart (for pack authors)."
+    )
+    live_bus: Literal["auto", "memory", "postgres", "redis"] = Field(
+        default="auto",
+        description="How live events reach other processes: memory (one process), postgres (LISTEN/NOTIFY), "
+        "redis; auto is postgres on PostgreSQL, else memory.",
+    )
+    redis_url: str = Field(
+        default="", description="Redis for LUPE_LIVE_BUS=redis. Example: redis://127.0.0.1:6379/0"
     )
 
     @cached_property

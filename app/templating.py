@@ -6,10 +6,13 @@ Block names are always chosen by the route's code, never taken from the request.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
 from starlette.requests import Request
@@ -60,9 +63,16 @@ class Renderer:
             # authors who edit templates or packs run with LUPE_RELOAD_LESSONS.
             auto_reload=settings.reload_lessons,
         )
+        self.env.filters["datetime"] = self._format_datetime
         self.env.globals.update(
             static_url=static_url, languages=LANGUAGES, _=_gettext, gettext=_gettext, ngettext=_ngettext
         )
+
+    def _format_datetime(self, value: datetime | None) -> str:
+        """A date and time in the page's language and the school's time zone."""
+        if value is None:
+            return ""
+        return format_datetime(value, "short", tzinfo=ZoneInfo(self.settings.timezone), locale=_language.get())
 
     def language(self, request: Request, principal: Principal = ANONYMOUS) -> str:
         chosen = request.cookies.get(LANGUAGE_COOKIE)

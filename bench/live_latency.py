@@ -41,7 +41,7 @@ def measure(ctx: Context, seed: int) -> dict[str, Any]:
         sessions.append(
             {
                 "policy": "fresh",
-                "steps": [{**answer_request(world.live.cookies[pupil], world.demo_pack_id, key, port), "at": at}],
+                "steps": [{**answer_request(world.live.cookies[pupil], world.live_assignment_id, key, port), "at": at}],
             }
         )
         expected.append((f"Kind {pupil + 1:02d}", progress[pupil]))

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, text
 from sqlmodel import col
 
 from app.accounts.services import create_school_with_admin
-from app.classroom.models import Class, ClassPack, Pupil
+from app.classroom.models import Assignment, Class, Pupil
 from app.clock import now
 from app.db import Database, create_db_engine
 from app.packs.compiler import compile_pack
@@ -59,8 +59,8 @@ def seed(database: Database, answers: int) -> dict[str, int]:
         db.execute(insert(Class.__table__), class_rows)  # type: ignore[attr-defined]
         class_ids = list(db.execute(select(col(Class.id)).where(col(Class.school_id) == school_id)).scalars())
         db.execute(
-            insert(ClassPack.__table__),  # type: ignore[attr-defined]
-            [{"class_id": c, "pack_id": version.pack_id, "opened_at": now()} for c in class_ids],
+            insert(Assignment.__table__),  # type: ignore[attr-defined]
+            [{"class_id": c, "pack_id": version.pack_id, "kind": "practice", "created_at": now()} for c in class_ids],
         )
         db.execute(
             insert(Pupil.__table__),  # type: ignore[attr-defined]
@@ -83,9 +83,11 @@ def seed(database: Database, answers: int) -> dict[str, int]:
         )
         db.execute(
             text(
-                "INSERT INTO answer (pupil_id, pack_id, item_id, item_key, choice, confidence, is_correct, created_at) "
-                f"SELECT p.id, :pack, i.id, i.key, CASE WHEN {right} THEN 'Fakt' ELSE 'Fake' END, NULL, {right}, "
-                ":at FROM pupil p JOIN school_class c ON c.id = p.class_id CROSS JOIN item i "
+                "INSERT INTO answer (pupil_id, assignment_id, pack_id, item_id, item_key, choice, confidence, "
+                "is_correct, created_at) "
+                f"SELECT p.id, s.id, :pack, i.id, i.key, CASE WHEN {right} THEN 'Fakt' ELSE 'Fake' END, NULL, {right}, "
+                ":at FROM pupil p JOIN school_class c ON c.id = p.class_id "
+                "JOIN assignment s ON s.class_id = c.id AND s.pack_id = :pack CROSS JOIN item i "
                 "WHERE c.school_id = :school AND i.pack_version_id = :version "
                 + ("" if answers == pupils * ITEMS else "ORDER BY p.id, i.position LIMIT :limit")
             ),

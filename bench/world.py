@@ -14,8 +14,9 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session, col
 
 from app.accounts.services import create_school_with_admin
+from app.classroom.assignments import create_assignment
 from app.classroom.models import Pupil
-from app.classroom.services import create_class, open_pack
+from app.classroom.services import create_class
 from app.clock import now
 from app.db import Database
 from app.packs.compiler import compile_pack
@@ -45,22 +46,25 @@ class World:
     demo_keys: list[str]
     big_pack_id: int
     big_keys: list[str]
-    load: Pupils  # LOAD_PUPILS pupils in classes of 30; both packs open
+    load: Pupils  # LOAD_PUPILS pupils in classes of 30; both packs given to each class
     report_class_id: int  # 30 pupils × 200 answers in the big pack
-    live_class_id: int  # 30 pupils, the demo pack open
+    report_assignment_id: int
+    live_class_id: int  # 30 pupils, the demo pack given to the class
+    live_assignment_id: int
     live: Pupils
+    big_assignments: list[int] = field(default_factory=list)  # per load pupil: their class's big-pack assignment
     _next_item: list[int] = field(default_factory=list)
 
     def take(self, pupil: int) -> tuple[int, str]:
-        """A (pack, item) this load pupil has not answered yet: the big pack's items in order."""
+        """An (assignment, item) this load pupil has not answered yet: the big pack's items in order."""
         index = self._next_item[pupil]
         if index >= len(self.big_keys):
             raise RuntimeError(f"pupil {pupil} has answered every item")
         self._next_item[pupil] = index + 1
-        return self.big_pack_id, self.big_keys[index]
+        return self.big_assignments[pupil], self.big_keys[index]
 
     def pairs(self, count: int, *, pupils: range | None = None) -> list[tuple[int, int, str]]:
-        """``count`` fresh (pupil index, pack, item) triples, round robin over pupils."""
+        """``count`` fresh (pupil index, assignment, item) triples, round robin over pupils."""
         chosen = pupils or range(len(self.load.ids))
 
         def stream():  # noqa: ANN202
@@ -94,11 +98,10 @@ def seed_world(database: Database, settings: Settings) -> World:
         big_keys = _keys(db, big.id)
         school_id, teacher_id = admin.school_id, admin.id
 
-        def new_class(name: str, pupils: int, packs: list[int]) -> tuple[int, Pupils]:
+        def new_class(name: str, pupils: int, packs: list[int]) -> tuple[int, Pupils, list[int]]:
             school_class = create_class(db, school_id=school_id, teacher_id=teacher_id, name=name)
             assert school_class.id is not None
-            for pack_id in packs:
-                open_pack(db, class_id=school_class.id, pack_id=pack_id)
+            assignments = [create_assignment(db, class_id=school_class.id, pack_id=pack_id).id for pack_id in packs]
             ids = [secrets.token_hex(12) for _ in range(pupils)]
             for number, pupil_id in enumerate(ids):
                 db.add(
@@ -110,23 +113,26 @@ def seed_world(database: Database, settings: Settings) -> World:
                     )
                 )
             db.flush()
-            return school_class.id, Pupils(ids, [cookies.start(db, pupil_id=p) for p in ids])
+            return school_class.id, Pupils(ids, [cookies.start(db, pupil_id=p) for p in ids]), assignments  # type: ignore[return-value]
 
         load = Pupils([], [])
+        big_assignments: list[int] = []
         for number, start in enumerate(range(0, LOAD_PUPILS, CLASS_SIZE)):
-            _, pupils = new_class(
+            _, pupils, (big_assignment, _demo) = new_class(
                 f"Last {number + 1:02d}", min(CLASS_SIZE, LOAD_PUPILS - start), [big.pack_id, demo.id]
             )
             load.ids += pupils.ids
             load.cookies += pupils.cookies
-        report_class_id, report_pupils = new_class("Bericht 9c", CLASS_SIZE, [big.pack_id])
-        live_class_id, live = new_class("Live 7a", CLASS_SIZE, [demo.id])
+            big_assignments += [big_assignment] * len(pupils.ids)
+        report_class_id, report_pupils, (report_assignment_id,) = new_class("Bericht 9c", CLASS_SIZE, [big.pack_id])
+        live_class_id, live, (live_assignment_id,) = new_class("Live 7a", CLASS_SIZE, [demo.id])
         item_ids: dict[str, int] = dict(
             db.execute(select(col(Item.key), col(Item.id)).where(col(Item.pack_version_id) == big.id)).tuples().all()
         )
         rows = [
             {
                 "pupil_id": pupil_id,
+                "assignment_id": report_assignment_id,
                 "pack_id": big.pack_id,
                 "item_id": item_ids[key],
                 "item_key": key,
@@ -148,8 +154,11 @@ def seed_world(database: Database, settings: Settings) -> World:
         big_keys=big_keys,
         load=load,
         report_class_id=report_class_id,
+        report_assignment_id=report_assignment_id,
         live_class_id=live_class_id,
+        live_assignment_id=live_assignment_id,
         live=live,
+        big_assignments=big_assignments,
         _next_item=[0] * len(load.ids),
     )
 
@@ -163,9 +172,10 @@ def _keys(db: Session, version_id: int) -> list[str]:
 
 
 def stored_pairs(database: Database) -> set[tuple[str, int, str]]:
-    """Every stored (pupil, pack, item key)."""
+    """Every stored (pupil, assignment, item key)."""
     with database.read_session() as db:
-        return set(db.execute(select(col(Answer.pupil_id), col(Answer.pack_id), col(Answer.item_key))).tuples().all())
+        statement = select(col(Answer.pupil_id), col(Answer.assignment_id), col(Answer.item_key))
+        return set(db.execute(statement).tuples().all())
 
 
 def answer_count(database: Database) -> int:

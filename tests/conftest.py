@@ -150,11 +150,17 @@ def create_class(client: TestClient, name: str = "7b") -> tuple[int, str]:
     return class_id, code
 
 
-def open_pack(client: TestClient, class_id: int, pack_key: str = "echt-oder-erfunden") -> int:
+def open_pack(client: TestClient, class_id: int, pack_key: str = "echt-oder-erfunden", **form: object) -> int:
+    """Give a pack to the class (self-paced unless ``kind=`` says otherwise); return the assignment's id."""
+    from sqlalchemy import func, select
+
+    from app.classroom.models import Assignment
+
     pack_id = pack_id_by_key(client, pack_key)
-    response = client.post(f"/teacher/classes/{class_id}/packs", data={"pack_id": pack_id})
-    assert response.status_code == 200
-    return pack_id
+    response = client.post(f"/teacher/classes/{class_id}/assignments", data={"pack_id": pack_id, **form})
+    assert response.status_code == 200, response.text
+    with client.app.state.lupe.db.read_session() as db:  # type: ignore[attr-defined]
+        return db.execute(select(func.max(Assignment.id)).where(Assignment.class_id == class_id)).scalar_one()
 
 
 def pack_id_by_key(client: TestClient, key: str) -> int:

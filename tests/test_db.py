@@ -8,7 +8,7 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
-from app.classroom.models import Class, Pupil
+from app.classroom.models import Assignment, Class, Pupil
 from app.clock import now
 from app.db import Database, create_db_engine
 from app.packs.models import Item, Pack
@@ -16,8 +16,8 @@ from app.practice.models import Answer
 from app.settings import Settings
 
 
-def seed(database: Database, pupils: int) -> tuple[list[str], int, list[tuple[int, str]]]:
-    """A school with one class of ``pupils`` pupils and the shipped pack's items."""
+def seed(database: Database, pupils: int) -> tuple[list[str], dict[str, int], list[tuple[int, str]]]:
+    """A school with one class of ``pupils`` pupils, the shipped pack given to it, and the pack's items."""
     from app.accounts.services import create_school_with_admin
 
     with database.writing() as db:
@@ -48,13 +48,16 @@ def seed(database: Database, pupils: int) -> tuple[list[str], int, list[tuple[in
             (row.id, row.key)
             for row in db.execute(select(Item.id, Item.key).where(Item.pack_version_id == pack.current_version_id))
         ]
-        return ids, pack.id, items
+        assignment = Assignment(class_id=school_class.id, pack_id=pack.id)
+        db.add(assignment)
+        db.flush()
+        return ids, {"pack_id": pack.id, "assignment_id": assignment.id}, items
 
 
-def answer(pupil_id: str, pack_id: int, item: tuple[int, str], choice: str = "Fakt") -> dict:
+def answer(pupil_id: str, target: dict[str, int], item: tuple[int, str], choice: str = "Fakt") -> dict:
     return {
         "pupil_id": pupil_id,
-        "pack_id": pack_id,
+        **target,
         "item_id": item[0],
         "item_key": item[1],
         "choice": choice,

@@ -1,18 +1,39 @@
-"""Setting up a fresh instance, signing in and out."""
+"""Setting up a fresh instance, signing in (password, then the two-factor code when set up) and out."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts.services import AccountError, authenticate, create_school_with_admin, has_accounts
-from app.security.sessions import end_session
+from app.accounts import two_factor
+from app.accounts.account_routes import router as account_router
+from app.accounts.admin_routes import router as admin_router
+from app.accounts.link_routes import router as link_router
+from app.accounts.models import Account, Role
+from app.accounts.services import (
+    AccountError,
+    authenticate,
+    create_school_with_admin,
+    has_accounts,
+    password_fingerprint,
+)
+from app.security.sessions import PENDING_COOKIE, end_session
 from app.web.deps import DbDep, LupeDep, PrincipalDep, client_address
 from app.web.safe_redirect import local_path
 
 router = APIRouter()
+
+
+def landing(role: str, next: str) -> str:
+    """Where a fresh sign-in goes: ``next``, but the instance admin has no classes and goes to the schools."""
+    target = local_path(next, "/teacher")
+    if role == Role.instance_admin and target == "/teacher":
+        return "/admin/schools"
+    return target
+
 
 Text = Annotated[str, Form(max_length=2000)]
 
@@ -60,7 +81,7 @@ def setup(
 @router.get("/login")
 def login_page(request: Request, lupe: LupeDep, principal: PrincipalDep, next: str = "/teacher") -> Response:
     if principal.account is not None:
-        return RedirectResponse(local_path(next, "/teacher"), status_code=303)
+        return RedirectResponse(landing(principal.account.role, next), status_code=303)
     return lupe.renderer.render(
         request,
         "accounts/login.html",
@@ -82,21 +103,76 @@ def login(
         return lupe.renderer.render(
             request, "accounts/login.html", {**context, "error": "throttled"}, principal=principal, status_code=429
         )
+    cookie = None
     with lupe.db.writing() as db:
         account = authenticate(db, email=email, password=password)
         if account is None:
             limits.login_by_account.fail(account_key)
             limits.login_by_address.fail(address)
-            cookie = None
-        else:
+        elif account.totp_secret is None:
             end_session(db, principal.token_hash)
             cookie = lupe.cookies.start(db, account_id=account.id)
-    if cookie is None:
+    if account is None:
         return lupe.renderer.render(
             request, "accounts/login.html", {**context, "error": "invalid"}, principal=principal, status_code=401
         )
     limits.login_by_account.reset(account_key)
-    response = RedirectResponse(context["next"], status_code=303)
+    if cookie is None:
+        # The password was right; the second factor is still to come. No session yet.
+        assert account.id is not None
+        response = RedirectResponse(f"/login/code?next={quote(context['next'])}", status_code=303)
+        lupe.cookies.set_pending(response, account.id, password_fingerprint(account))
+        return response
+    response = RedirectResponse(landing(account.role, context["next"]), status_code=303)
+    lupe.cookies.set(response, cookie)
+    return response
+
+
+@router.get("/login/code")
+def login_code_page(request: Request, lupe: LupeDep, principal: PrincipalDep, next: str = "/teacher") -> Response:
+    if lupe.cookies.pending(request.cookies.get(PENDING_COOKIE)) is None:
+        return RedirectResponse("/login", status_code=303)
+    context = {"error": None, "next": local_path(next, "/teacher")}
+    return lupe.renderer.render(request, "accounts/login_code.html", context, principal=principal)
+
+
+@router.post("/login/code")
+def login_code(
+    request: Request,
+    lupe: LupeDep,
+    principal: PrincipalDep,
+    code: Annotated[str, Form(max_length=40)],
+    next: Text = "/teacher",
+) -> Response:
+    """The second step: a code from the authenticator app or a recovery code; wrong codes are limited."""
+    pending = lupe.cookies.pending(request.cookies.get(PENDING_COOKIE))
+    if pending is None:
+        return RedirectResponse("/login", status_code=303)
+    account_id, fingerprint = pending
+    account_key, address = str(account_id), client_address(request)
+    limits = lupe.limits
+    context = {"next": local_path(next, "/teacher")}
+    if limits.two_factor_by_account.blocked(account_key) or limits.two_factor_by_address.blocked(address):
+        return lupe.renderer.render(
+            request, "accounts/login_code.html", {**context, "error": "throttled"}, principal=principal, status_code=429
+        )
+    cookie = None
+    with lupe.db.writing() as db:
+        account = db.get(Account, account_id)
+        if account is None or account.disabled or password_fingerprint(account) != fingerprint:
+            return RedirectResponse("/login", status_code=303)
+        if two_factor.check_code(db, account, code):
+            end_session(db, principal.token_hash)
+            cookie = lupe.cookies.start(db, account_id=account.id)
+    if cookie is None:
+        limits.two_factor_by_account.fail(account_key)
+        limits.two_factor_by_address.fail(address)
+        return lupe.renderer.render(
+            request, "accounts/login_code.html", {**context, "error": "code"}, principal=principal, status_code=401
+        )
+    limits.two_factor_by_account.reset(account_key)
+    response = RedirectResponse(landing(account.role, context["next"]), status_code=303)
+    lupe.cookies.clear_pending(response)
     lupe.cookies.set(response, cookie)
     return response
 
@@ -108,3 +184,9 @@ def logout(lupe: LupeDep, principal: PrincipalDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     lupe.cookies.clear(response)
     return response
+
+
+# The other account pages hang off this router: app/main.py includes one router for accounts.
+router.include_router(account_router)
+router.include_router(link_router)
+router.include_router(admin_router)

@@ -1,8 +1,9 @@
-"""Class → Pupil, and which packs a class may play."""
+"""Class → Pupil, and the packs given to a class (assignments)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
@@ -35,11 +36,27 @@ class Pupil(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now)
 
 
-class ClassPack(SQLModel, table=True):
-    """A pack opened for a class to play."""
+class AssignmentKind(StrEnum):
+    """How a class works through a pack."""
 
-    __tablename__ = "class_pack"
+    practice = "practice"  # at the pupils' own pace, in class or as homework
+    live = "live"  # the teacher paces the items on the projector
+    pre = "pre"  # retest rounds: before a unit of work,
+    post = "post"  # straight after it,
+    delayed = "delayed"  # and about two weeks later, from a parallel form
 
-    class_id: int = Field(foreign_key="school_class.id", primary_key=True, ondelete="CASCADE")
-    pack_id: int = Field(foreign_key="pack.id", primary_key=True)
-    opened_at: datetime = Field(default_factory=now)
+
+class Assignment(SQLModel, table=True):
+    """A pack given to a class. Pupils answer it between ``opens_at`` and ``closes_at``
+    (either may be empty) until the teacher closes it; afterwards they can still review it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="school_class.id", index=True, ondelete="CASCADE")
+    pack_id: int = Field(foreign_key="pack.id", index=True)
+    kind: str = Field(default=AssignmentKind.practice.value, max_length=12)
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    closed_at: datetime | None = None
+    # A post-test or delayed retest points at the pre-test it is compared with.
+    retest_of: int | None = Field(default=None, foreign_key="assignment.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=now)

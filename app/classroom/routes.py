@@ -8,25 +8,23 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.classroom import pseudonyms
+from app.classroom.assignments import assignments_of, is_open
 from app.classroom.models import Class
 from app.classroom.qr import qr_svg
 from app.classroom.services import (
     ClassroomError,
     classes_of,
-    close_pack,
     create_class,
     join,
     open_class_by_code,
-    open_pack,
-    open_pack_ids,
     pupil_by_resume_code,
     pupils_of,
 )
 from app.packs.library import usable_packs
-from app.packs.models import Pack
 from app.practice.services import allows_reflection, visible_items
+from app.privacy import audit
 from app.progress.services import class_progress
-from app.security.authz import check_class, check_pack_usable, require_teacher
+from app.security.authz import check_class, require_teacher
 from app.security.codes import display, normalise
 from app.security.sessions import SignedInAccount
 from app.web.deps import DbDep, LupeDep, PrincipalDep, client_address, is_htmx
@@ -69,15 +67,30 @@ def new_class(request: Request, lupe: LupeDep, principal: PrincipalDep, name: Te
     return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
 
 
-def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Class, account: SignedInAccount) -> dict:
+def _class_context(
+    request: Request,
+    lupe: LupeDep,
+    db: DbDep,
+    school_class: Class,
+    account: SignedInAccount,
+    *,
+    error: str | None = None,
+) -> dict:
     assert school_class.id is not None
-    opened = open_pack_ids(db, school_class.id)
     packs = usable_packs(db, lupe.packs, account)
+    compiled_by_pack = {pack.id: compiled for pack, compiled in packs}
     reflection = allows_reflection(db, account.school_id or 0)
-    open_packs = [
-        (pack.id, {**compiled, "items": visible_items(compiled, allow_reflection=reflection)})
-        for pack, compiled in packs
-        if pack.id in opened
+    assignments = [a for a in assignments_of(db, school_class.id) if a.pack_id in compiled_by_pack]
+    running = [
+        (
+            a.id,
+            {
+                **compiled_by_pack[a.pack_id],
+                "items": visible_items(compiled_by_pack[a.pack_id], allow_reflection=reflection),
+            },
+        )
+        for a in assignments
+        if is_open(a) and a.kind != "live"
     ]
     join_url = str(request.url_for("join_link", code=school_class.join_code))
     return {
@@ -85,17 +98,33 @@ def _class_context(request: Request, lupe: LupeDep, db: DbDep, school_class: Cla
         "code": display(school_class.join_code),
         "join_url": join_url,
         "packs": packs,
-        "opened": opened,
-        "progress": class_progress(db, class_id=school_class.id, packs=open_packs),  # type: ignore[arg-type]
+        "assignments": [(a, compiled_by_pack[a.pack_id], is_open(a)) for a in assignments],
+        "pre_tests": [(a, compiled_by_pack[a.pack_id]) for a in assignments if a.kind == "pre"],
+        "error": error,
+        "progress": class_progress(db, class_id=school_class.id, packs=running),  # type: ignore[arg-type]
     }
 
 
 @router.get("/teacher/classes/{class_id}")
-def class_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
+def class_page(request: Request, lupe: LupeDep, principal: PrincipalDep, class_id: int) -> Response:
+    return class_page_response(request, lupe, principal, class_id)
+
+
+def class_page_response(
+    request: Request,
+    lupe: LupeDep,
+    principal: PrincipalDep,
+    class_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     account = require_teacher(principal)
-    school_class = check_class(account, db.get(Class, class_id))
-    context = _class_context(request, lupe, db, school_class, account)
-    return lupe.renderer.render(request, "classroom/class.html", context, principal=principal)
+    with lupe.db.read_session() as db:
+        school_class = check_class(account, db.get(Class, class_id))
+        context = _class_context(request, lupe, db, school_class, account, error=error)
+    audit.record_view(lupe.db, actor=account, action="class.view", subject_type="class", subject_id=class_id)
+    return lupe.renderer.render(request, "classroom/class.html", context, principal=principal, status_code=status_code)
 
 
 @router.get("/teacher/classes/{class_id}/progress")
@@ -106,6 +135,7 @@ def class_progress_fragment(
     account = require_teacher(principal)
     school_class = check_class(account, db.get(Class, class_id))
     context = _class_context(request, lupe, db, school_class, account)
+    audit.record_view(lupe.db, actor=account, action="class.view", subject_type="class", subject_id=class_id)
     return lupe.renderer.render(
         request, "classroom/class.html", context, principal=principal, block="progress" if is_htmx(request) else None
     )
@@ -128,27 +158,6 @@ def projector(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
     return lupe.renderer.render(
         request, "classroom/projector.html", context, principal=principal, block="joined" if is_htmx(request) else None
     )
-
-
-@router.post("/teacher/classes/{class_id}/packs")
-def open_pack_for_class(
-    lupe: LupeDep, principal: PrincipalDep, class_id: int, pack_id: Annotated[int, Form()]
-) -> Response:
-    account = require_teacher(principal)
-    with lupe.db.writing() as db:
-        school_class = check_class(account, db.get(Class, class_id))
-        check_pack_usable(account, db.get(Pack, pack_id))
-        open_pack(db, class_id=class_id, pack_id=pack_id)
-    return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
-
-
-@router.post("/teacher/classes/{class_id}/packs/{pack_id}/close")
-def close_pack_for_class(lupe: LupeDep, principal: PrincipalDep, class_id: int, pack_id: int) -> Response:
-    account = require_teacher(principal)
-    with lupe.db.writing() as db:
-        school_class = check_class(account, db.get(Class, class_id))
-        close_pack(db, class_id=class_id, pack_id=pack_id)
-    return RedirectResponse(f"/teacher/classes/{school_class.id}", status_code=303)
 
 
 # Pupils

@@ -1,4 +1,4 @@
-"""Classes, join codes, pupils joining and resuming, packs opened for a class."""
+"""Classes, join codes, pupils joining and resuming."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.classroom import pseudonyms
-from app.classroom.models import Class, ClassPack, Pupil
+from app.classroom.models import Class, Pupil
 from app.security.codes import JOIN_CODE_LENGTH, RESUME_CODE_LENGTH, digest, new_code, normalise
 
 
@@ -81,23 +81,6 @@ def pupil_by_resume_code(db: Session, raw_code: str) -> Pupil | None:
         return None
     school_class = db.get(Class, pupil.class_id)
     return pupil if school_class is not None and school_class.is_open else None
-
-
-def open_pack_ids(db: Session, class_id: int) -> set[int]:
-    return set(db.execute(select(col(ClassPack.pack_id)).where(ClassPack.class_id == class_id)).scalars())  # type: ignore[arg-type]
-
-
-def open_pack(db: Session, *, class_id: int, pack_id: int) -> None:
-    if pack_id not in open_pack_ids(db, class_id):
-        db.add(ClassPack(class_id=class_id, pack_id=pack_id))
-        db.flush()
-
-
-def close_pack(db: Session, *, class_id: int, pack_id: int) -> None:
-    row = db.get(ClassPack, (class_id, pack_id))
-    if row is not None:
-        db.delete(row)
-        db.flush()
 
 
 def pupils_of(db: Session, class_id: int) -> list[Pupil]:

@@ -225,6 +225,13 @@ class CompiledPacks:
             self._cache[version_id] = compiled
         return compiled
 
+    def current(self, db: Session, pack_id: int) -> dict[str, Any]:
+        """The pack's current version."""
+        pack = db.get(Pack, pack_id)
+        if pack is None or pack.current_version_id is None:
+            raise LookupError(pack_id)
+        return self.get(db, pack.current_version_id)
+
 
 def usable_packs(db: Session, compiled: CompiledPacks, account: Any) -> list[tuple[Pack, dict[str, Any]]]:
     """Packs this teacher may use: the shipped ones, the school's shared ones and their own."""

@@ -11,13 +11,15 @@ from app.clock import now
 
 
 class Answer(SQLModel, table=True):
-    """One try at one item. (pupil, pack, item key, attempt) is unique, so a retried request
-    stores nothing new; ``final`` marks the try that settled the item (right, or no tries left)."""
+    """One try at one item of an assignment. (pupil, assignment, item key, attempt) is unique, so a
+    retried request stores nothing new; ``final`` marks the try that settled the item (right, or no
+    tries left)."""
 
-    __table_args__ = (UniqueConstraint("pupil_id", "pack_id", "item_key", "attempt", name="uq_answer_attempt"),)
+    __table_args__ = (UniqueConstraint("pupil_id", "assignment_id", "item_key", "attempt", name="uq_answer_attempt"),)
 
     id: int | None = Field(default=None, primary_key=True)
     pupil_id: str = Field(foreign_key="pupil.id", index=True, ondelete="CASCADE")
+    assignment_id: int = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
     pack_id: int = Field(foreign_key="pack.id", index=True)
     item_id: int = Field(foreign_key="item.id")
     item_key: str = Field(max_length=80)

@@ -12,18 +12,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.classroom.services import open_pack_ids
+from app.classroom.assignments import assignments_of
+from app.classroom.models import AssignmentKind
 from app.practice.scoring import CONFIDENCE_LEVELS, AnswerError, score_answer
 from app.practice.services import (
     StoredAnswer,
+    Target,
     answers_of,
     finished_counts,
+    is_final,
     next_item_key,
     store_try,
     summarise,
     visible_items,
 )
-from app.security.authz import NotVisible, check_pupil_plays, require_pupil
+from app.security.authz import NotVisible, PlayGrant, check_answerable, check_pupil_plays, require_pupil
 from app.security.sessions import COOKIE_NAME, Principal, SignedInPupil, load_principal
 from app.web.deps import DbDep, LupeDep, PrincipalDep, is_htmx
 from app.web.deps import Lupe as LupeServices
@@ -34,13 +37,14 @@ MAX_ANSWER_BODY = 16_384
 
 
 class Playable:
-    """A pack as one pupil plays it: the compiled version and the items they see."""
+    """An assignment as one pupil plays it: the compiled pack version and the items they see."""
 
-    def __init__(self, db: Session, lupe: LupeServices, pupil: SignedInPupil, pack_id: int) -> None:
-        grant = check_pupil_plays(db, pupil, pack_id)
-        self.pack_id = pack_id
-        self.compiled = lupe.packs.get(db, grant.version_id)
-        self.items = visible_items(self.compiled, allow_reflection=grant.allow_reflection)
+    def __init__(self, db: Session, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int) -> None:
+        self.grant: PlayGrant = check_pupil_plays(db, pupil, assignment_id)
+        self.assignment_id = assignment_id
+        self.target = Target(pupil.id, assignment_id, self.grant.pack_id)
+        self.compiled = lupe.packs.get(db, self.grant.version_id)
+        self.items = visible_items(self.compiled, allow_reflection=self.grant.allow_reflection)
 
     def item(self, key: str) -> dict[str, Any]:
         item = self.compiled["by_key"].get(key)
@@ -50,7 +54,9 @@ class Playable:
 
     def url_after(self, answers: dict[str, StoredAnswer]) -> str:
         following = next_item_key(self.items, answers)
-        return f"/play/{self.pack_id}/items/{following}" if following else f"/play/{self.pack_id}/summary"
+        if following and self.grant.open:
+            return f"/play/{self.assignment_id}/items/{following}"
+        return f"/play/{self.assignment_id}/summary"
 
 
 @router.get("/play")
@@ -58,18 +64,21 @@ def play_home(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
     pupil = require_pupil(principal)
     counts = finished_counts(db, pupil_id=pupil.id)
     cards = []
-    for pack_id in sorted(open_pack_ids(db, pupil.class_id)):
+    for assignment in assignments_of(db, pupil.class_id):
+        assert assignment.id is not None
         try:
-            playable = Playable(db, lupe, pupil, pack_id)
+            playable = Playable(db, lupe, pupil, assignment.id)
         except NotVisible:
             continue
-        answered, correct = counts.get(pack_id, (0, 0))
-        compiled = playable.compiled
+        answered, correct = counts.get(assignment.id, (0, 0))
         cards.append(
             {
-                "id": pack_id,
-                "title": compiled["title"],
-                "description": compiled["description"],
+                "id": assignment.id,
+                "kind": assignment.kind,
+                "open": playable.grant.open,
+                "closes_at": assignment.closes_at,
+                "title": playable.compiled["title"],
+                "description": playable.compiled["description"],
                 "total": len(playable.items),
                 "answered": answered,
                 "correct": correct,
@@ -78,12 +87,15 @@ def play_home(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
     return lupe.renderer.render(request, "practice/home.html", {"cards": cards}, principal=principal)
 
 
-@router.get("/play/{pack_id}")
-def play_pack(lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int) -> Response:
-    """Continue where the pupil left off."""
+@router.get("/play/{assignment_id}")
+def play_assignment(lupe: LupeDep, db: DbDep, principal: PrincipalDep, assignment_id: int) -> Response:
+    """Continue where the pupil left off (a live lesson: where the class is)."""
     pupil = require_pupil(principal)
-    playable = Playable(db, lupe, pupil, pack_id)
-    return RedirectResponse(playable.url_after(answers_of(db, pupil_id=pupil.id, pack_id=pack_id)), status_code=303)
+    playable = Playable(db, lupe, pupil, assignment_id)
+    if playable.grant.kind == AssignmentKind.live:
+        return RedirectResponse(f"/live/{assignment_id}", status_code=303)
+    answers = answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id)
+    return RedirectResponse(playable.url_after(answers), status_code=303)
 
 
 def _item_context(
@@ -95,7 +107,9 @@ def _item_context(
     stored = answers.get(item["key"])
     tries_used = stored.attempt if stored else 0
     return {
-        "pack_id": playable.pack_id,
+        "assignment_id": playable.assignment_id,
+        "answer_url": f"/play/{playable.assignment_id}/items/{item['key']}",
+        "open": playable.grant.open,
         "pack_title": playable.compiled["title"],
         "verdicts": playable.compiled["verdicts"],
         "item": item,
@@ -112,20 +126,20 @@ def _item_context(
     }
 
 
-@router.get("/play/{pack_id}/items/{item_key}")
+@router.get("/play/{assignment_id}/items/{item_key}")
 async def item_page(
-    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int, item_key: str
+    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, assignment_id: int, item_key: str
 ) -> Response:
     pupil = require_pupil(principal)
-    playable = Playable(db, lupe, pupil, pack_id)
+    playable = Playable(db, lupe, pupil, assignment_id)
     item = playable.item(item_key)
-    context = _item_context(playable, item, answers_of(db, pupil_id=pupil.id, pack_id=pack_id))
+    context = _item_context(playable, item, answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id))
     block = "item" if is_htmx(request) else None
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
 
 async def answer_endpoint(request: Request) -> Response:
-    """POST /play/{pack_id}/items/{item_key}: the answer burst's hot path.
+    """POST /play/{assignment_id}/items/{item_key}: the answer burst's hot path.
 
     A plain Starlette endpoint rather than a FastAPI route: dependency injection and
     validation would cost more than the work itself (see docs/benchmarks.md).
@@ -136,30 +150,37 @@ async def answer_endpoint(request: Request) -> Response:
     with lupe.db.read_session() as db:
         principal = load_principal(db, token_hash)
         return await answer_item(
-            request, lupe, db, principal, request.path_params["pack_id"], request.path_params["item_key"]
+            request, lupe, db, principal, request.path_params["assignment_id"], request.path_params["item_key"]
         )
 
 
-router.add_route("/play/{pack_id:int}/items/{item_key}", answer_endpoint, methods=["POST"])
+router.add_route("/play/{assignment_id:int}/items/{item_key}", answer_endpoint, methods=["POST"])
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    body = await request.body()
+    return parse_qs(body[:MAX_ANSWER_BODY].decode("utf-8", "replace"), max_num_fields=200)
 
 
 async def answer_item(
-    request: Request, lupe: LupeServices, db: Session, principal: Principal, pack_id: int, item_key: str
+    request: Request, lupe: LupeServices, db: Session, principal: Principal, assignment_id: int, item_key: str
 ) -> Response:
     """Store the try once and show what follows: a hint and another try, or the feedback."""
     pupil = require_pupil(principal)
-    playable = Playable(db, lupe, pupil, pack_id)
+    playable = Playable(db, lupe, pupil, assignment_id)
+    if playable.grant.kind == AssignmentKind.live:
+        raise NotVisible  # live answers go to the live lesson, which paces them
     item = playable.item(item_key)
-    body = await request.body()
-    form = parse_qs(body[:MAX_ANSWER_BODY].decode("utf-8", "replace"), max_num_fields=200)
+    form = await read_form(request)
     block = "item" if is_htmx(request) else None
-    answers = answers_of(db, pupil_id=pupil.id, pack_id=pack_id)
+    answers = answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id)
     stored = answers.get(item_key)
     attempt = (stored.attempt if stored else 0) + 1
     # The form says which try it is; a retried or doubled request names a try already stored
     # and just sees what is stored. (Without the field, it counts as the next try.)
     claimed = (form.get("attempt") or [str(attempt)])[0]
     if (stored is None or not stored.final) and claimed == str(attempt):
+        check_answerable(playable.grant)
         try:
             scored = score_answer(playable.compiled, item, form)
         except AnswerError as error:
@@ -170,30 +191,38 @@ async def answer_item(
         item_id = playable.compiled["item_ids"][item_key]
         db.rollback()  # give the connection back to the pool while waiting for the writer
         stored = await store_try(
-            lupe.db, pupil_id=pupil.id, pack_id=pack_id, item=item, item_id=item_id, scored=scored, attempt=attempt
+            lupe.db,
+            playable.target,
+            item=item,
+            item_id=item_id,
+            scored=scored,
+            attempt=attempt,
+            final=is_final(item, scored, attempt),
         )
         if stored is not None:
             answers[item_key] = stored
     if stored is None or stored.attempt != attempt:
         # Nothing new was stored here: show what is stored, from a snapshot that includes the writer's commits.
         with lupe.db.read_session() as fresh:
-            answers = answers_of(fresh, pupil_id=pupil.id, pack_id=pack_id)
+            answers = answers_of(fresh, pupil_id=pupil.id, assignment_id=assignment_id)
     context = _item_context(playable, item, answers)
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
 
-@router.get("/play/{pack_id}/summary")
-def summary_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, pack_id: int) -> Response:
+@router.get("/play/{assignment_id}/summary")
+def summary_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, assignment_id: int) -> Response:
+    """The pupil's results and every item to review with its explanation."""
     pupil = require_pupil(principal)
-    playable = Playable(db, lupe, pupil, pack_id)
-    answers = answers_of(db, pupil_id=pupil.id, pack_id=pack_id)
+    playable = Playable(db, lupe, pupil, assignment_id)
+    answers = answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id)
     context = {
-        "pack_id": pack_id,
+        "assignment_id": assignment_id,
+        "open": playable.grant.open,
         "pack_title": playable.compiled["title"],
         "summary": summarise(playable.compiled, playable.items, answers),
         "items": playable.items,
         "answers": {key: a for key, a in answers.items() if a.final},
-        "next_key": next_item_key(playable.items, answers),
+        "next_key": next_item_key(playable.items, answers) if playable.grant.open else None,
     }
     block = "item" if is_htmx(request) else None
     return lupe.renderer.render(request, "practice/summary.html", context, principal=principal, block=block)

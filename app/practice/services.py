@@ -40,9 +40,9 @@ def visible_items(compiled: dict[str, Any], *, allow_reflection: bool) -> list[d
     return [item for item in compiled["items"] if allow_reflection or item["type"] != "reflection"]
 
 
-def answers_of(db: Session, *, pupil_id: str, pack_id: int) -> dict[str, StoredAnswer]:
-    """The pupil's latest try at each item of a pack, by item id."""
-    rows = db.execute(_ANSWERS_QUERY, {"pupil_id": pupil_id, "pack_id": pack_id})
+def answers_of(db: Session, *, pupil_id: str, assignment_id: int) -> dict[str, StoredAnswer]:
+    """The pupil's latest try at each item of an assignment, by item id."""
+    rows = db.execute(_ANSWERS_QUERY, {"pupil_id": pupil_id, "assignment_id": assignment_id})
     return {row.item_key: StoredAnswer(*row[1:]) for row in rows}
 
 
@@ -57,17 +57,17 @@ _ANSWERS_QUERY = (
         ANSWERS.c.attempt,
         ANSWERS.c.final,
     )
-    .where(ANSWERS.c.pupil_id == bindparam("pupil_id"), ANSWERS.c.pack_id == bindparam("pack_id"))
+    .where(ANSWERS.c.pupil_id == bindparam("pupil_id"), ANSWERS.c.assignment_id == bindparam("assignment_id"))
     .order_by(ANSWERS.c.attempt)
 )
 
 
 def finished_counts(db: Session, *, pupil_id: str) -> dict[int, tuple[int, int]]:
-    """``pack id → (items settled, items right)`` for one pupil."""
+    """``assignment id → (items settled, items right)`` for one pupil."""
     rows = db.execute(
-        select(col(Answer.pack_id), func.count(), func.sum(case((ANSWERS.c.is_correct, 1), else_=0)))
+        select(col(Answer.assignment_id), func.count(), func.sum(case((ANSWERS.c.is_correct, 1), else_=0)))
         .where(col(Answer.pupil_id) == pupil_id, col(Answer.final))
-        .group_by(col(Answer.pack_id))
+        .group_by(col(Answer.assignment_id))
     )
     return {row[0]: (row[1], int(row[2] or 0)) for row in rows}
 
@@ -86,15 +86,24 @@ def is_final(item: dict[str, Any], scored: Scored, attempt: int) -> bool:
     return scored.is_correct is not False or attempt >= int(item.get("tries", 1))
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a try belongs: which pupil, assignment and pack."""
+
+    pupil_id: str
+    assignment_id: int
+    pack_id: int
+
+
 async def store_try(
-    database: Database, *, pupil_id: str, pack_id: int, item: dict[str, Any], item_id: int, scored: Scored, attempt: int
+    database: Database, target: Target, *, item: dict[str, Any], item_id: int, scored: Scored, attempt: int, final: bool
 ) -> StoredAnswer | None:
     """Store one try through the writer: the try as stored, or None when it already was (a retried request)."""
-    final = is_final(item, scored, attempt)
     inserted = await database.writer.store(
         {
-            "pupil_id": pupil_id,
-            "pack_id": pack_id,
+            "pupil_id": target.pupil_id,
+            "assignment_id": target.assignment_id,
+            "pack_id": target.pack_id,
             "item_id": item_id,
             "item_key": item["key"],
             "attempt": attempt,

@@ -1,4 +1,4 @@
-"""A class's progress over the packs opened for it."""
+"""A class's progress over its open assignments."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class ItemRow:
 
 @dataclass
 class PackProgress:
-    pack_id: int
+    assignment_id: int
     title: str
     total: int
     items: list[ItemRow]
@@ -50,7 +50,9 @@ class ClassProgress:
 
 
 def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[str, Any]]]) -> ClassProgress:
-    """Pupils × packs and items × share correct, from one query over the class's answers."""
+    """Pupils × assignments and items × share correct, from one query over the class's answers.
+
+    ``packs`` pairs each assignment's id with the compiled pack (the items pupils see)."""
     pupil_rows = {
         row.id: PupilRow(row.pseudonym)
         for row in db.execute(
@@ -60,23 +62,23 @@ def class_progress(db: Session, *, class_id: int, packs: list[tuple[int, dict[st
         )
     }
     items: dict[int, dict[str, ItemRow]] = {}
-    for pack_id, compiled in packs:
+    for assignment_id, compiled in packs:
         rows = {i["key"]: ItemRow(i["key"], i["position"], i["title"]) for i in compiled["items"]}
         # Statistics follow an item across versions: answers to its old id count for it.
         rows.update({i["renamed_from"]: rows[i["key"]] for i in compiled["items"] if i.get("renamed_from")})
-        items[pack_id] = rows
+        items[assignment_id] = rows
     if packs and pupil_rows:
         _count_answers(db, class_id, items, pupil_rows)
     return ClassProgress(
         pupils=list(pupil_rows.values()),
         packs=[
             PackProgress(
-                pack_id,
+                assignment_id,
                 compiled["title"],
                 len(compiled["items"]),
-                sorted({id(i): i for i in items[pack_id].values()}.values(), key=lambda i: i.position),
+                sorted({id(i): i for i in items[assignment_id].values()}.values(), key=lambda i: i.position),
             )
-            for pack_id, compiled in packs
+            for assignment_id, compiled in packs
         ],
     )
 
@@ -88,17 +90,17 @@ def _count_answers(
     right = func.sum(case((ANSWERS.c.is_correct, 1), else_=0))
     scored = func.sum(case((ANSWERS.c.is_correct.is_not(None), 1), else_=0))
     rows = db.execute(
-        select(ANSWERS.c.pupil_id, ANSWERS.c.pack_id, ANSWERS.c.item_key, func.count(), right, scored)
+        select(ANSWERS.c.pupil_id, ANSWERS.c.assignment_id, ANSWERS.c.item_key, func.count(), right, scored)
         .join(PUPILS, PUPILS.c.id == ANSWERS.c.pupil_id)
-        .where(PUPILS.c.class_id == class_id, ANSWERS.c.pack_id.in_(list(items)), ANSWERS.c.final)
-        .group_by(ANSWERS.c.pupil_id, ANSWERS.c.pack_id, ANSWERS.c.item_key)
+        .where(PUPILS.c.class_id == class_id, ANSWERS.c.assignment_id.in_(list(items)), ANSWERS.c.final)
+        .group_by(ANSWERS.c.pupil_id, ANSWERS.c.assignment_id, ANSWERS.c.item_key)
     )
-    for pupil_id, pack_id, item_key, count, correct, with_result in rows:
-        item = items[pack_id].get(item_key)
+    for pupil_id, assignment_id, item_key, count, correct, with_result in rows:
+        item = items[assignment_id].get(item_key)
         if item is None:  # answered in an earlier version, since removed
             continue
         pupil = pupil_rows[pupil_id]
-        pupil.answered[pack_id] = pupil.answered.get(pack_id, 0) + count
-        pupil.correct[pack_id] = pupil.correct.get(pack_id, 0) + int(correct or 0)
+        pupil.answered[assignment_id] = pupil.answered.get(assignment_id, 0) + count
+        pupil.correct[assignment_id] = pupil.correct.get(assignment_id, 0) + int(correct or 0)
         item.answered += int(with_result or 0)  # free text has no right or wrong
         item.correct += int(correct or 0)

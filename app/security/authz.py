@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
-from app.accounts.models import Role, School
-from app.classroom.models import Class, ClassPack
+from app.accounts.models import Account, AccountLink, Role, School
+from app.classroom.assignments import has_started, is_open
+from app.classroom.models import Assignment, Class, Pupil
 from app.packs.models import Pack
 from app.security.sessions import Principal, SignedInAccount, SignedInPupil
 
@@ -30,17 +31,70 @@ class NotVisible(Exception):
     """The thing does not exist for this principal (rendered as 404)."""
 
 
+class TwoFactorSetupRequired(Exception):
+    """The school requires two-factor sign-in for admins; this admin must set it up first."""
+
+
 TEACHING_ROLES = frozenset({Role.teacher, Role.school_admin})
+
+
+def require_account(principal: Principal) -> SignedInAccount:
+    """Any signed-in account: its own settings, setting up two-factor sign-in."""
+    if principal.account is None:
+        raise SignInRequired
+    return principal.account
 
 
 def require_teacher(principal: Principal) -> SignedInAccount:
     """A signed-in account of a school that may run classes."""
-    account = principal.account
-    if account is None:
-        raise SignInRequired
+    account = require_account(principal)
     if account.role not in TEACHING_ROLES or account.school_id is None:
         raise NotVisible
+    if account.must_set_up_two_factor:
+        raise TwoFactorSetupRequired
     return account
+
+
+def require_school_admin(principal: Principal) -> SignedInAccount:
+    """An admin of a school: its accounts, invitations and settings."""
+    account = require_teacher(principal)
+    if account.role != Role.school_admin:
+        raise NotVisible
+    return account
+
+
+def require_instance_admin(principal: Principal) -> SignedInAccount:
+    """The admin of the whole instance: creates schools and invites their first admins."""
+    account = require_account(principal)
+    if account.role != Role.instance_admin:
+        raise NotVisible
+    return account
+
+
+def check_school_account(admin: SignedInAccount, account: Account | None) -> Account:
+    """A school admin manages the accounts of their own school only."""
+    if account is None or account.school_id != admin.school_id or account.role == Role.instance_admin:
+        raise NotVisible
+    return account
+
+
+def check_school_link(admin: SignedInAccount, link: AccountLink | None) -> AccountLink:
+    """Invitations and reset links of the admin's own school."""
+    if link is None or link.school_id != admin.school_id:
+        raise NotVisible
+    return link
+
+
+def may_turn_off_two_factor(account: SignedInAccount, school: School | None) -> bool:
+    """Not a school admin whose school requires two-factor sign-in for admins."""
+    return not (account.role == Role.school_admin and school is not None and school.admins_need_two_factor)
+
+
+def may_invite_role(admin: SignedInAccount, role: str) -> bool:
+    """School admins invite teachers and admins of their school; the instance admin invites school admins."""
+    if admin.role == Role.instance_admin:
+        return role == Role.school_admin
+    return admin.role == Role.school_admin and role in TEACHING_ROLES
 
 
 def require_pupil(principal: Principal) -> SignedInPupil:
@@ -56,6 +110,20 @@ def check_class(account: SignedInAccount, school_class: Class | None) -> Class:
     if school_class.teacher_id != account.id and account.role != Role.school_admin:
         raise NotVisible
     return school_class
+
+
+def check_pupil(db: Session, account: SignedInAccount, pupil: Pupil | None) -> tuple[Pupil, Class]:
+    """A pupil's data is for the teacher of their class, or an admin of their school."""
+    if pupil is None:
+        raise NotVisible
+    return pupil, check_class(account, db.get(Class, pupil.class_id))
+
+
+def check_school_deletable(admin: SignedInAccount, school: School | None) -> School:
+    """Only the instance admin (checked by require_instance_admin) deletes a whole school."""
+    if school is None or admin.role != Role.instance_admin:
+        raise NotVisible
+    return school
 
 
 def may_use_pack(account: SignedInAccount, pack: Pack) -> bool:
@@ -88,29 +156,86 @@ def check_pack_editable(account: SignedInAccount, pack: Pack | None) -> Pack:
     return pack
 
 
+def check_pack_report(account: SignedInAccount, pack: Pack | None) -> Pack:
+    """A pack's report over the school's classes: its authors (owner, school admin); a shipped pack's, school admins."""
+    pack = check_pack_usable(account, pack)
+    allowed = account.role == Role.school_admin if pack.shipped else may_edit_pack(account, pack)
+    if not allowed:
+        raise NotVisible
+    return pack
+
+
+def check_assignment(db: Session, account: SignedInAccount, assignment: Assignment | None) -> tuple[Assignment, Class]:
+    """An assignment of a class the account may run (see check_class)."""
+    if assignment is None:
+        raise NotVisible
+    return assignment, check_class(account, db.get(Class, assignment.class_id))
+
+
+class AssignmentClosed(Exception):
+    """The assignment takes no more answers (closed by the teacher, or outside its dates)."""
+
+
 @dataclass(frozen=True)
 class PlayGrant:
+    assignment_id: int
+    pack_id: int
+    kind: str
     version_id: int
     allow_reflection: bool
+    open: bool
 
 
-def check_pupil_plays(db: Session, pupil: SignedInPupil, pack_id: int) -> PlayGrant:
-    """A pupil plays only packs opened for their own class (one query on the answer path)."""
+def check_pupil_plays(db: Session, pupil: SignedInPupil, assignment_id: int) -> PlayGrant:
+    """A pupil sees only assignments of their own class that have started (one query on the answer path)."""
     row = db.execute(
-        _PLAYABLE_QUERY, {"class_id": pupil.class_id, "pack_id": pack_id, "school_id": pupil.school_id}
+        _PLAYABLE_QUERY, {"class_id": pupil.class_id, "assignment_id": assignment_id, "school_id": pupil.school_id}
     ).first()
     if row is None or row.current_version_id is None:
         raise NotVisible
-    return PlayGrant(row.current_version_id, bool(row.allow_reflection))
+    if not has_started(row):
+        raise NotVisible
+    return PlayGrant(
+        assignment_id,
+        row.pack_id,
+        row.kind,
+        row.current_version_id,
+        bool(row.allow_reflection),
+        is_open(row),
+    )
 
 
-_class_packs: Any = ClassPack.__table__  # type: ignore[attr-defined]
+def check_answerable(grant: PlayGrant) -> PlayGrant:
+    if not grant.open:
+        raise AssignmentClosed
+    return grant
+
+
+_assignments: Any = Assignment.__table__  # type: ignore[attr-defined]
 _packs: Any = Pack.__table__  # type: ignore[attr-defined]
 _schools: Any = School.__table__  # type: ignore[attr-defined]
 _PLAYABLE_QUERY = (
-    select(_packs.c.current_version_id, _schools.c.allow_reflection)
-    .select_from(_class_packs)
-    .join(_packs, _packs.c.id == _class_packs.c.pack_id)
+    select(
+        _assignments.c.pack_id,
+        _assignments.c.kind,
+        _assignments.c.opens_at,
+        _assignments.c.closes_at,
+        _assignments.c.closed_at,
+        _packs.c.current_version_id,
+        _schools.c.allow_reflection,
+    )
+    .select_from(_assignments)
+    .join(_packs, _packs.c.id == _assignments.c.pack_id)
     .join(_schools, _schools.c.id == bindparam("school_id"))
-    .where(_class_packs.c.class_id == bindparam("class_id"), _class_packs.c.pack_id == bindparam("pack_id"))
+    .where(_assignments.c.id == bindparam("assignment_id"), _assignments.c.class_id == bindparam("class_id"))
 )
+
+
+def may_read_metrics(token: str, authorization: str | None) -> bool:
+    """/metrics is open when no token is configured, else needs ``Authorization: Bearer <token>``."""
+    import hmac
+
+    if not token:
+        return True
+    scheme, _, offered = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(offered.strip().encode(), token.encode())

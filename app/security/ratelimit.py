@@ -54,3 +54,8 @@ class Limits:
         self.resume_by_address = AttemptLimiter(limit=40, window=600)
         self.login_by_account = AttemptLimiter(limit=5, window=900)
         self.login_by_address = AttemptLimiter(limit=20, window=900)
+        # Invitation and reset links carry 256 random bits; the limit stops scanning anyway.
+        self.link_by_address = AttemptLimiter(limit=20, window=900)
+        # A six-digit code: five wrong tries per account in 15 minutes leave a guesser ~1:40,000.
+        self.two_factor_by_account = AttemptLimiter(limit=5, window=900)
+        self.two_factor_by_address = AttemptLimiter(limit=20, window=900)

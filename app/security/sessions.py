@@ -10,18 +10,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.accounts.models import Account, AuthSession, Role
+from app.accounts.models import Account, AuthSession, Role, School
 from app.classroom.models import Class, Pupil
 from app.clock import now
 from app.security.codes import digest, new_token
 from app.settings import Settings
 
 COOKIE_NAME = "lupe_session"
+# Between the password and the second factor: a signed, short-lived note, not a session.
+PENDING_COOKIE = "lupe_pending"
+PENDING_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class SignedInAccount:
     role: Role
     display_name: str
     language: str | None
+    # A school admin whose school requires two-factor sign-in, without it set up yet.
+    must_set_up_two_factor: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class SessionCookies:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._serializer = URLSafeSerializer(settings.signing_key(), salt="lupe-session")
+        self._pending = URLSafeTimedSerializer(settings.signing_key(), salt="lupe-two-factor-pending")
 
     def start(self, db: Session, *, account_id: int | None = None, pupil_id: str | None = None) -> str:
         """Create a session row and return the cookie value for it."""
@@ -97,6 +103,36 @@ class SessionCookies:
     def clear(self, response: Response) -> None:
         response.delete_cookie(COOKIE_NAME, httponly=True, samesite="lax", secure=self._settings.https, path="/")
 
+    def set_pending(self, response: Response, account_id: int, fingerprint: str) -> None:
+        """Remember for a few minutes that ``account_id`` gave the right password; grants nothing by itself."""
+        value = str(self._pending.dumps([account_id, fingerprint]))
+        response.set_cookie(
+            PENDING_COOKIE,
+            value,
+            max_age=PENDING_SECONDS,
+            httponly=True,
+            samesite="strict",
+            secure=self._settings.https,
+            path="/login",
+        )
+
+    def pending(self, value: str | None) -> tuple[int, str] | None:
+        """The account and password fingerprint of a fresh, validly signed pending note, else None."""
+        if not value or len(value) > 512:
+            return None
+        try:
+            account_id, fingerprint = self._pending.loads(value, max_age=PENDING_SECONDS)
+        except (BadSignature, TypeError, ValueError):
+            return None
+        if not isinstance(account_id, int) or not isinstance(fingerprint, str):
+            return None
+        return account_id, fingerprint
+
+    def clear_pending(self, response: Response) -> None:
+        response.delete_cookie(
+            PENDING_COOKIE, httponly=True, samesite="strict", secure=self._settings.https, path="/login"
+        )
+
 
 def load_principal(db: Session, token_hash: str | None) -> Principal:
     """Who holds the session ``token_hash``, in one query; anonymous when unknown, expired or disabled."""
@@ -108,7 +144,9 @@ def load_principal(db: Session, token_hash: str | None) -> Principal:
     if row.account_id is not None:
         if row.disabled:
             return ANONYMOUS
-        account = SignedInAccount(row.account_id, row.account_school, Role(row.role), row.display_name, row.language)
+        role = Role(row.role)
+        must_set_up = bool(role == Role.school_admin and row.admins_need_two_factor and row.totp_secret is None)
+        account = SignedInAccount(row.account_id, row.account_school, role, row.display_name, row.language, must_set_up)
         return Principal(token_hash=token_hash, account=account)
     if row.pupil_id is None or not row.is_open:
         return ANONYMOUS
@@ -120,6 +158,7 @@ _sessions: Any = AuthSession.__table__  # type: ignore[attr-defined]
 _accounts: Any = Account.__table__  # type: ignore[attr-defined]
 _pupils: Any = Pupil.__table__  # type: ignore[attr-defined]
 _classes: Any = Class.__table__  # type: ignore[attr-defined]
+_schools: Any = School.__table__  # type: ignore[attr-defined]
 _PRINCIPAL_QUERY = (
     select(
         _sessions.c.expires_at,
@@ -129,6 +168,8 @@ _PRINCIPAL_QUERY = (
         _accounts.c.display_name,
         _accounts.c.language,
         _accounts.c.disabled,
+        _accounts.c.totp_secret,
+        _schools.c.admins_need_two_factor,
         _sessions.c.pupil_id,
         _pupils.c.class_id,
         _pupils.c.pseudonym,
@@ -137,6 +178,7 @@ _PRINCIPAL_QUERY = (
     )
     .select_from(_sessions)
     .outerjoin(_accounts, _accounts.c.id == _sessions.c.account_id)
+    .outerjoin(_schools, _schools.c.id == _accounts.c.school_id)
     .outerjoin(_pupils, _pupils.c.id == _sessions.c.pupil_id)
     .outerjoin(_classes, _classes.c.id == _pupils.c.class_id)
     .where(_sessions.c.token_hash == bindparam("token_hash"))
@@ -146,3 +188,8 @@ _PRINCIPAL_QUERY = (
 def end_session(db: Session, token_hash: str | None) -> None:
     if token_hash:
         db.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))  # type: ignore[arg-type]
+
+
+def end_sessions_of(db: Session, account_id: int) -> None:
+    """Sign ``account_id`` out everywhere, at once (disabled, new password, ended by an admin)."""
+    db.execute(delete(AuthSession).where(AuthSession.account_id == account_id))  # type: ignore[arg-type]

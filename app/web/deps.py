@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.db import Database
+from app.live.bus import Bus, MemoryBus
 from app.packs.library import CompiledPacks
 from app.security.ratelimit import Limits
 from app.security.sessions import COOKIE_NAME, Principal, SessionCookies, load_principal
@@ -27,6 +28,7 @@ class Lupe:
     cookies: SessionCookies
     packs: CompiledPacks = field(default_factory=CompiledPacks)
     limits: Limits = field(default_factory=Limits)
+    bus: Bus = field(default_factory=MemoryBus)  # live events; create_app picks the backend
 
 
 # Dependencies are async on purpose: a sync one costs a trip to the thread pool on every

@@ -12,7 +12,13 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.security.authz import NotVisible, PupilSignInRequired, SignInRequired
+from app.security.authz import (
+    AssignmentClosed,
+    NotVisible,
+    PupilSignInRequired,
+    SignInRequired,
+    TwoFactorSetupRequired,
+)
 from app.security.headers import BodyTooLarge
 
 log = logging.getLogger(__name__)
@@ -28,10 +34,18 @@ def install_error_pages(app: FastAPI) -> None:
     async def not_visible(request: Request, _exc: NotVisible) -> Response:
         return error_page(request, 404, "not_found")
 
+    @app.exception_handler(AssignmentClosed)
+    async def closed(request: Request, _exc: AssignmentClosed) -> Response:
+        return error_page(request, 409, "closed")
+
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _exc: SignInRequired) -> Response:
         target = request.url.path if request.method == "GET" else "/teacher"
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(TwoFactorSetupRequired)
+    async def two_factor_first(request: Request, _exc: TwoFactorSetupRequired) -> Response:
+        return RedirectResponse("/account/two-factor", status_code=303)
 
     @app.exception_handler(PupilSignInRequired)
     async def pupil_sign_in(request: Request, _exc: PupilSignInRequired) -> Response:

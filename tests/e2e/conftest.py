@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,27 +62,43 @@ def free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Lupe server on a free port with a fresh SQLite database and the shipped packs."""
     require_or_skip(browser_missing(), "LUPE_REQUIRE_BROWSER")
-    data = tmp_path_factory.mktemp("lupe-data")
+    with running_server(tmp_path_factory.mktemp("lupe-data")) as (base, _process):
+        yield base
+
+
+@contextmanager
+def running_server(
+    data: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
+    """`lupe serve ARGS` on a free port with LUPE_* from ``env`` (SQLite in ``data`` unless a URL is given)."""
     port = free_port()
-    env = {
+    variables = {
         **os.environ,
         "LUPE_DATA_DIR": str(data),
         "LUPE_PORT": str(port),
         "LUPE_LOG_LEVEL": "warning",
         "LUPE_DATABASE_URL": "",
+        **(env or {}),
     }
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=PROJECT_ROOT, env=env)  # noqa: S603
+    command = [sys.executable, "-m", "app.cli", "serve", *args]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=variables)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, process)
-        yield base
+        wait_until_up(base, process, seconds=90)  # several workers each import the app first
+        yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
 
 
-def wait_until_up(base: str, process: subprocess.Popen[Any]) -> None:
-    deadline = time.monotonic() + 30
+def worker_pids(parent: int) -> list[int]:
+    """The uvicorn worker processes (multiprocessing spawn children) of ``parent``."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+
+
+def wait_until_up(base: str, process: subprocess.Popen[Any], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("the Lupe server exited during start")
@@ -91,7 +108,7 @@ def wait_until_up(base: str, process: subprocess.Popen[Any]) -> None:
                     return
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
-    raise RuntimeError("the Lupe server did not start within 30 s")
+    raise RuntimeError(f"the Lupe server did not start within {seconds:.0f} s")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import Watch, check_accessibility, screenshot
-from tests.e2e.test_class_story import expect, join_as_pupil
+from tests.e2e.test_class_story import expect, give_pack, join_as_pupil
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +82,7 @@ def test_author_a_pack_in_the_editor_and_play_it(server: str, browser: Any) -> N
     teacher.goto(server + "/teacher")
     teacher.locator("#class-name").fill("8a Editor")
     teacher.locator("form[action='/teacher/classes'] button").click()
-    teacher.locator(".pack-list li", has_text="Meine eigene Stunde").locator("button").click()
+    give_pack(teacher, "Meine eigene Stunde")
     code = str(teacher.locator(".code.big").inner_text()).strip()
 
     pupil_context = browser.new_context(locale="de-DE")

@@ -38,10 +38,24 @@ def set_up_and_create_class(page: Any, base: str) -> str:
     page.locator("#class-name").fill("7b Medien")
     page.locator("form[action='/teacher/classes'] button[type=submit]").click()
     expect()(page).to_have_url(re.compile(r"/teacher/classes/\d+$"))
-    page.locator(".pack-list li", has_text="Echt oder erfunden?").locator("button").click()
-    expect()(page.locator(".pack-list li", has_text="Echt oder erfunden?").locator(".badge")).to_be_visible()
+    give_pack(page, "Echt oder erfunden?")
     check_accessibility(page, "class page")
     return str(page.locator(".code.big").inner_text()).strip()
+
+
+def give_pack(page: Any, title: str, kind: str = "practice") -> int:
+    """On the class page: give the pack to the class with the form; return the new assignment's id."""
+    value = page.locator("#assign-pack option", has_text=title).first.get_attribute("value")
+    page.locator("#assign-pack").select_option(value=value)
+    page.locator(f"input[name=kind][value={kind}]").first.check()
+    page.locator("#assign-pack").locator("xpath=ancestor::form").locator("button[type=submit]").click()
+    if kind == "live":
+        expect()(page).to_have_url(re.compile(r"/teacher/live/\d+$"))
+        return int(page.url.rsplit("/", 1)[-1])
+    entry = page.locator("#assignments li", has_text=title).first
+    expect()(entry).to_be_visible()
+    report = str(entry.locator("a[href$='/report']").get_attribute("href"))
+    return int(report.split("/")[-2])
 
 
 def join_as_pupil(page: Any, base: str, code: str, pseudonym: str | None) -> str:

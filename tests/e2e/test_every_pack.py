@@ -10,7 +10,7 @@ import pytest
 from app.packs.library import check_folder, pack_folders
 from tests.conftest import LESSONS, PASSWORD
 from tests.e2e.conftest import Watch, check_accessibility
-from tests.e2e.test_class_story import expect, join_as_pupil
+from tests.e2e.test_class_story import give_pack, expect, join_as_pupil
 
 pytestmark = pytest.mark.browser
 
@@ -70,10 +70,7 @@ def test_one_item_of_every_type_in_every_pack(server: str, browser: Any) -> None
     teacher.locator("form[action='/teacher/classes'] button").click()
     pack_ids = {}
     for compiled in packs:
-        row = teacher.locator(".pack-list li", has_text=compiled["title"]).first
-        pack_ids[compiled["key"]] = int(row.locator("input[name=pack_id]").get_attribute("value"))
-        row.locator("button").click()
-        expect()(teacher.locator(".pack-list li", has_text=compiled["title"]).first.locator(".badge")).to_be_visible()
+        pack_ids[compiled["key"]] = give_pack(teacher, compiled["title"])
     code = str(teacher.locator(".code.big").inner_text()).strip()
 
     pupil_context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844}, is_mobile=True)

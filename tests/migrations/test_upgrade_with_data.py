@@ -26,6 +26,15 @@ FIRST_REVISION_ROWS = [
     "INSERT INTO item (id, pack_version_id, key, position, type) VALUES (1, 1, 'eins', 0, 'verdict')",
     "INSERT INTO answer (id, pupil_id, pack_id, item_id, item_key, choice, confidence, is_correct, created_at)"
     " VALUES (1, 'p1', 1, 1, 'eins', 'Fakt', 75, true, '2026-01-01 00:00:00')",
+    "INSERT INTO class_pack (class_id, pack_id, opened_at) VALUES (1, 1, '2026-01-01 00:00:00')",
+    # A second pack, answered and then closed again (no class_pack row left)
+    "INSERT INTO pack (id, key, school_id, owner_id, shipped, current_version_id, created_at)"
+    " VALUES (2, 'zwei', NULL, NULL, true, 2, '2026-01-01 00:00:00')",
+    "INSERT INTO pack_version (id, pack_id, version, title, language, content_hash, compiled, created_at)"
+    " VALUES (2, 2, '1.0.0', 'Zwei', 'de', 'def', '{\"items\": []}', '2026-01-01 00:00:00')",
+    "INSERT INTO item (id, pack_version_id, key, position, type) VALUES (2, 2, 'zwei', 0, 'verdict')",
+    "INSERT INTO answer (id, pupil_id, pack_id, item_id, item_key, choice, confidence, is_correct, created_at)"
+    " VALUES (2, 'p1', 2, 2, 'zwei', 'Fake', NULL, false, '2026-01-02 00:00:00')",
 ]
 
 
@@ -47,17 +56,26 @@ def upgrade_with_first_revision_data(url: str) -> None:
     engine = create_engine(url)
     with engine.connect() as connection:
         answer = connection.execute(
-            text("SELECT choice, confidence, is_correct, attempt, final, score FROM answer")
+            text("SELECT choice, confidence, is_correct, attempt, final, score FROM answer WHERE id = 1")
         ).one()
         assert tuple(answer) == ("Fakt", 75, True, 1, True, 1.0)
+        # Opened packs became open assignments; a pack closed before keeps its answers in a closed one.
+        assignments = connection.execute(
+            text(
+                "SELECT s.pack_id, s.kind, s.closed_at IS NULL, a.id FROM assignment s "
+                "JOIN answer a ON a.assignment_id = s.id ORDER BY s.pack_id"
+            )
+        ).all()
+        assert [tuple(row) for row in assignments] == [(1, "practice", True, 1), (2, "practice", False, 2)]
         assert connection.execute(text("SELECT allow_reflection FROM school")).scalar_one() in (False, 0)
-        assert connection.execute(text("SELECT shared FROM pack")).scalar_one() in (False, 0)
+        assert connection.execute(text("SELECT shared FROM pack WHERE id = 1")).scalar_one() in (False, 0)
         assert connection.execute(text("SELECT pseudonym FROM pupil")).scalar_one() == "Fuchs"
     engine.dispose()
     command.downgrade(config_for(url), "0001")  # and back, with the data still there
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM answer")).scalar_one() == 1
+        assert connection.execute(text("SELECT count(*) FROM answer")).scalar_one() == 2
+        assert connection.execute(text("SELECT pack_id FROM class_pack")).scalar_one() == 1
     engine.dispose()
 
 

@@ -11,7 +11,7 @@ from app.packs.compiler import SourceFile, compile_pack
 from app.packs.diagnostics import Report
 from app.packs.gift import escape, html_to_text, item_to_gift, pack_to_gift
 from tests.conftest import create_class, pack_id_by_key, set_up_school
-from tests.practice.test_item_types import load_doc_pack
+from tests.practice.test_item_types import store_doc_pack
 
 PACK_MD = """---
 id: gift-probe
@@ -238,7 +238,7 @@ def test_html_becomes_plain_text_lines() -> None:
 def test_the_format_doc_pack_exports_every_fitting_item(client: TestClient, app: Any) -> None:
     set_up_school(client)
     class_id, _ = create_class(client)
-    pack_id, compiled = load_doc_pack(app, class_id)
+    pack_id, compiled = store_doc_pack(app)
     gift = client.get(f"/teacher/packs/{pack_id}/gift").text
     assert [line for line in gift.splitlines() if line.startswith("// skipped")] == [
         "// skipped zeitdruck: GIFT has no question type for marking words in a text",

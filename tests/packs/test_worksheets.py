@@ -12,7 +12,7 @@ from app.accounts.models import Role, School
 from app.accounts.services import create_account
 from app.packs.models import Pack
 from tests.conftest import PASSWORD, create_class, html, join, new_client, pack_id_by_key, set_up_school
-from tests.practice.test_item_types import load_doc_pack
+from tests.practice.test_item_types import store_doc_pack
 
 SHIPPED = "echt-oder-erfunden"
 SECRETS = ("clue_html", "explain_html", "check_html", "teacher_html")
@@ -85,7 +85,7 @@ def test_the_shipped_pack_prints_as_worksheet_and_answer_key(client: TestClient)
 def test_every_item_type_has_room_to_answer_and_no_answer(client: TestClient, app: Any) -> None:
     set_up_school(client)
     class_id, _ = create_class(client)
-    pack_id, compiled = load_doc_pack(app, class_id)
+    pack_id, compiled = store_doc_pack(app)
     worksheet, _ = sheets(client, pack_id)
     sections = worksheet.select(".worksheet .sheet-item")
     assert len(sections) == len(compiled["items"])
@@ -117,7 +117,7 @@ def test_every_item_type_has_room_to_answer_and_no_answer(client: TestClient, ap
 def test_the_answer_key_names_every_right_answer(client: TestClient, app: Any) -> None:
     set_up_school(client)
     class_id, _ = create_class(client)
-    pack_id, compiled = load_doc_pack(app, class_id)
+    pack_id, compiled = store_doc_pack(app)
     _, key = sheets(client, pack_id)
     assert_key_holds_answers(key, compiled)
     assert "Erfunden. Gut für das Gespräch" in key.get_text()
@@ -162,7 +162,7 @@ def urls(pack_id: int) -> list[str]:
 def test_only_signed_in_teachers_print(client: TestClient, app: Any) -> None:
     set_up_school(client)
     class_id, code = create_class(client)
-    pack_id, _ = load_doc_pack(app, class_id)
+    pack_id, _ = store_doc_pack(app)
     pupil = new_client(app)
     join(pupil, code, "Specht")
     pupil.follow_redirects = False
@@ -178,7 +178,7 @@ def test_only_signed_in_teachers_print(client: TestClient, app: Any) -> None:
 def test_a_teacher_of_another_school_sees_only_shipped_packs(client: TestClient, app: Any) -> None:
     set_up_school(client)
     class_id, _ = create_class(client)
-    pack_id, compiled = load_doc_pack(app, class_id)
+    pack_id, compiled = store_doc_pack(app)
     with app.state.lupe.db.writing() as db:
         other = School(name="Realschule Am Berg")
         db.add(other)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.accounts.models import School
-from app.classroom.services import open_pack
+from app.classroom.assignments import create_assignment
 from app.packs.compiler import SourceFile, compile_pack
 from app.packs.diagnostics import Report
 from app.packs.library import store_version
@@ -17,15 +17,24 @@ from tests.conftest import create_class, html, join, new_client, set_up_school
 from tests.packs.test_lesson_format_doc import markdown_examples
 
 
-def load_doc_pack(app: Any, class_id: int) -> tuple[int, dict]:
+def store_doc_pack(app: Any) -> tuple[int, dict]:
+    """The format documentation's pack as a school's own pack; its id and compiled form."""
     pack_md, *examples = markdown_examples()
     files = [SourceFile("pack.md", pack_md)] + [SourceFile(f"{n:02}.md", text) for n, text in enumerate(examples)]
     compiled = compile_pack(files, Report())
     assert compiled is not None
     with app.state.lupe.db.writing() as db:
         version = store_version(db, compiled, school_id=1, owner_id=1, shipped=False)
-        open_pack(db, class_id=class_id, pack_id=version.pack_id)
         return version.pack_id, compiled
+
+
+def load_doc_pack(app: Any, class_id: int) -> tuple[int, dict]:
+    """The format documentation's pack given to the class; the assignment's id and the compiled pack."""
+    pack_id, compiled = store_doc_pack(app)
+    with app.state.lupe.db.writing() as db:
+        assignment = create_assignment(db, class_id=class_id, pack_id=pack_id)
+        assert assignment.id is not None
+        return assignment.id, compiled
 
 
 def item_page(pupil: TestClient, pack_id: int, key: str) -> Any:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.practice.models import Answer
-from tests.conftest import create_class, html, join, new_client, open_pack, set_up_school
+from tests.conftest import create_class, html, join, new_client, open_pack, pack_id_by_key, set_up_school
 
 
 def answer_all(pupil: TestClient, pack_id: int, *, choose_right: bool = True) -> int:
@@ -65,7 +65,7 @@ def test_feedback_shows_right_or_wrong_clue_and_explanation(client: TestClient, 
     with app.state.lupe.db.read_session() as db:
         from app.packs.models import Pack
 
-        pack = db.get(Pack, pack_id)
+        pack = db.get(Pack, pack_id_by_key(client, "echt-oder-erfunden"))
         item = compiled.get(db, pack.current_version_id)["by_key"][key]
     wrong = "Fake" if item["answer"] == "Fakt" else "Fakt"
     page = html(pupil.post(f"/play/{pack_id}/items/{key}", data={"choice": wrong}))
@@ -146,12 +146,57 @@ def test_resume_code_continues_on_another_device(client: TestClient, app) -> Non
     assert next_key != key
 
 
-def test_pupil_cannot_play_a_pack_not_opened(client: TestClient, app) -> None:  # noqa: ANN001
+def test_a_closed_task_takes_no_answers_but_can_be_reviewed(client: TestClient, app) -> None:  # noqa: ANN001
     set_up_school(client)
     class_id, code = create_class(client)
-    pack_id = open_pack(client, class_id)
+    assignment_id = open_pack(client, class_id)
     pupil = new_client(app)
     join(pupil, code, "Rabe")
-    client.post(f"/teacher/classes/{class_id}/packs/{pack_id}/close")
-    assert pupil.get(f"/play/{pack_id}").status_code == 404
-    assert pupil.get(f"/play/{pack_id}/items/whatever").status_code == 404
+    first = str(pupil.get(f"/play/{assignment_id}").url).rsplit("/", 1)[-1]
+    pupil.post(f"/play/{assignment_id}/items/{first}", data={"choice": "Fakt", "attempt": "1"})
+    client.post(f"/teacher/assignments/{assignment_id}/close")
+
+    summary = pupil.get(f"/play/{assignment_id}")
+    assert summary.status_code == 200 and str(summary.url).endswith("/summary")
+    review_links = {a["href"] for a in html(summary).select(".review a")}
+    assert len(review_links) > 1  # the answered item and the ones never answered: all with their explanation
+    second = sorted(link for link in review_links if not link.endswith(first))[0]
+    page = html(pupil.get(second))
+    assert page.select_one(".answer-form") is None and page.select_one(".feedback") is not None
+    refused = pupil.post(second, data={"choice": "Fakt", "attempt": "1"})
+    assert refused.status_code == 409
+    with app.state.lupe.db.read_session() as db:
+        assert db.execute(select(func.count()).select_from(Answer)).scalar_one() == 1
+
+    client.post(f"/teacher/assignments/{assignment_id}/reopen")
+    assert pupil.post(second, data={"choice": "Fakt", "attempt": "1"}).status_code == 200
+
+
+def test_a_task_is_hidden_before_it_opens_and_closed_after_it_ends(client: TestClient, app) -> None:  # noqa: ANN001
+    set_up_school(client)
+    class_id, code = create_class(client)
+    later = open_pack(client, class_id, opens_at="2999-01-01T08:00")
+    over = open_pack(client, class_id, "real-or-made-up", opens_at="2020-01-01T08:00", closes_at="2020-01-08T08:00")
+    pupil = new_client(app)
+    join(pupil, code, "Dachs")
+    home = html(pupil.get("/play"))
+    links = {a["href"] for a in home.select("a.button")}
+    assert f"/play/{later}" not in links and f"/play/{over}" in links
+    assert pupil.get(f"/play/{later}").status_code == 404
+    key = str(pupil.get(f"/play/{over}/summary").status_code)
+    assert key == "200"
+    assert pupil.post(f"/play/{over}/items/anything", data={"choice": "Real"}).status_code in (404, 409)
+
+
+def test_dates_in_the_wrong_order_are_refused_with_a_message(client: TestClient) -> None:
+    set_up_school(client)
+    class_id, _ = create_class(client)
+    pack_id = pack_id_by_key(client, "echt-oder-erfunden")
+    response = client.post(
+        f"/teacher/classes/{class_id}/assignments",
+        data={"pack_id": pack_id, "opens_at": "2026-12-01T08:00", "closes_at": "2026-11-30T08:00"},
+    )
+    assert response.status_code == 422
+    assert "after the opening date" in html(response).select_one("#form-error").get_text() or "nach" in response.text
+    bad = client.post(f"/teacher/classes/{class_id}/assignments", data={"pack_id": pack_id, "opens_at": "tomorrow"})
+    assert bad.status_code == 422

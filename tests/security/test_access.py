@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, School
 from app.accounts.services import create_account
-from app.classroom.models import ClassPack
+from app.classroom.models import Assignment
 from tests.conftest import PASSWORD, create_class, html, join, new_client, open_pack, pack_id_by_key, set_up_school
 
 OTHER_PACK = "real-or-made-up"
@@ -30,7 +30,7 @@ class World:
     stranger_admin: TestClient  # admin of the second school
     class_id: int
     code: str
-    pack_id: int
+    assignment_id: int  # the pack given to the class
     other_pack_id: int
 
 
@@ -62,7 +62,7 @@ def world(client: TestClient, app: Any) -> World:
     owner = signed_in(app, "owner@eins.example")
     owner.follow_redirects = True
     class_id, code = create_class(owner)
-    pack_id = open_pack(owner, class_id)
+    assignment_id = open_pack(owner, class_id)
     owner.follow_redirects = False
     client.follow_redirects = False
     return World(
@@ -74,14 +74,16 @@ def world(client: TestClient, app: Any) -> World:
         stranger_admin=signed_in(app, "admin@zwei.example"),
         class_id=class_id,
         code=code,
-        pack_id=pack_id,
+        assignment_id=assignment_id,
         other_pack_id=pack_id_by_key(client, OTHER_PACK),
     )
 
 
 def opened(world: World) -> set[int]:
+    """The class's open assignments."""
     with world.app.state.lupe.db.read_session() as db:
-        return set(db.execute(select(ClassPack.pack_id).where(ClassPack.class_id == world.class_id)).scalars())
+        statement = select(Assignment.id).where(Assignment.class_id == world.class_id, Assignment.closed_at.is_(None))
+        return set(db.execute(statement).scalars())
 
 
 def class_urls(world: World) -> list[str]:
@@ -118,9 +120,11 @@ def test_other_teachers_cannot_see_the_class(world: World, who: str) -> None:
 def test_other_teachers_cannot_change_the_class(world: World, who: str) -> None:
     browser: TestClient = getattr(world, who)
     before = opened(world)
-    assert_friendly_404(browser.post(f"/teacher/classes/{world.class_id}/packs", data={"pack_id": world.other_pack_id}))
-    assert_friendly_404(browser.post(f"/teacher/classes/{world.class_id}/packs/{world.pack_id}/close"))
-    assert opened(world) == before == {world.pack_id}
+    assert_friendly_404(
+        browser.post(f"/teacher/classes/{world.class_id}/assignments", data={"pack_id": world.other_pack_id})
+    )
+    assert_friendly_404(browser.post(f"/teacher/assignments/{world.assignment_id}/close"))
+    assert opened(world) == before == {world.assignment_id}
 
 
 def test_pupils_cannot_open_teacher_urls_even_with_htmx_headers(world: World) -> None:
@@ -137,13 +141,13 @@ def test_pupils_cannot_open_teacher_urls_even_with_htmx_headers(world: World) ->
             assert response.status_code == 303, (url, headers)
             assert response.headers["location"].startswith("/login"), (url, headers)
         for url, data in [
-            (f"/teacher/classes/{world.class_id}/packs", {"pack_id": world.other_pack_id}),
-            (f"/teacher/classes/{world.class_id}/packs/{world.pack_id}/close", {}),
+            (f"/teacher/classes/{world.class_id}/assignments", {"pack_id": world.other_pack_id}),
+            (f"/teacher/assignments/{world.assignment_id}/close", {}),
             ("/teacher/classes", {"name": "Kaperung"}),
         ]:
             response = pupil.post(url, data=data, headers=headers)
             assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
-    assert opened(world) == {world.pack_id}
+    assert opened(world) == {world.assignment_id}
 
 
 def test_anonymous_is_sent_to_sign_in_or_to_the_start(world: World) -> None:
@@ -155,36 +159,35 @@ def test_anonymous_is_sent_to_sign_in_or_to_the_start(world: World) -> None:
         assert response.headers["location"] == f"/login?next={url}"
     for url in [
         "/play",
-        f"/play/{world.pack_id}",
-        f"/play/{world.pack_id}/items/venus-drehung",
-        f"/play/{world.pack_id}/summary",
+        f"/play/{world.assignment_id}",
+        f"/play/{world.assignment_id}/items/venus-drehung",
+        f"/play/{world.assignment_id}/summary",
     ]:
         response = anonymous.get(url)
         assert response.status_code == 303 and response.headers["location"] == "/", url
-    response = anonymous.post(f"/play/{world.pack_id}/items/venus-drehung", data={"choice": "Fakt"})
+    response = anonymous.post(f"/play/{world.assignment_id}/items/venus-drehung", data={"choice": "Fakt"})
     assert response.status_code == 303 and response.headers["location"] == "/"
 
 
 def test_pupil_cannot_play_a_pack_opened_only_for_another_class(world: World) -> None:
     world.owner.follow_redirects = True
     class_b, code_b = create_class(world.owner, "7c")
-    open_pack(world.owner, class_b, OTHER_PACK)
+    other = open_pack(world.owner, class_b, OTHER_PACK)
     pupil_b = new_client(world.app)
     join(pupil_b, code_b, "Luchs")
-    item_b = str(pupil_b.get(f"/play/{world.other_pack_id}").url).rsplit("/", 1)[-1]
+    item_b = str(pupil_b.get(f"/play/{other}").url).rsplit("/", 1)[-1]
 
     pupil_a = new_client(world.app)
     join(pupil_a, world.code, "Fuchs")
     pupil_a.follow_redirects = False
     home = html(pupil_a.get("/play"))
-    assert f"/play/{world.other_pack_id}" not in {a.get("href") for a in home.select("a")}
-    other = world.other_pack_id
+    assert f"/play/{other}" not in {a.get("href") for a in home.select("a")}
     for url in [f"/play/{other}", f"/play/{other}/items/{item_b}", f"/play/{other}/summary"]:
         assert_friendly_404(pupil_a.get(url))
         assert pupil_a.get(url, headers={"HX-Request": "true"}).status_code == 404
     assert_friendly_404(pupil_a.post(f"/play/{other}/items/{item_b}", data={"choice": "Fake"}))
     # and pupil B cannot play class A's pack either
-    assert_friendly_404(pupil_b.get(f"/play/{world.pack_id}", follow_redirects=False))
+    assert_friendly_404(pupil_b.get(f"/play/{world.assignment_id}", follow_redirects=False))
 
 
 def test_unknown_ids_give_the_friendly_404(world: World) -> None:
@@ -194,13 +197,15 @@ def test_unknown_ids_give_the_friendly_404(world: World) -> None:
     assert_friendly_404(world.owner.get("/teacher/classes/999999"))
     assert_friendly_404(world.owner.get("/teacher/classes/999999/progress", headers={"HX-Request": "true"}))
     assert_friendly_404(world.owner.get("/teacher/classes/999999/projector"))
-    assert_friendly_404(world.owner.post("/teacher/classes/999999/packs", data={"pack_id": world.pack_id}))
-    assert_friendly_404(world.owner.post(f"/teacher/classes/{world.class_id}/packs", data={"pack_id": 999999}))
+    pack_id = pack_id_by_key(world.owner, "echt-oder-erfunden")
+    assert_friendly_404(world.owner.post("/teacher/classes/999999/assignments", data={"pack_id": pack_id}))
+    assert_friendly_404(world.owner.post(f"/teacher/classes/{world.class_id}/assignments", data={"pack_id": 999999}))
+    assert_friendly_404(world.owner.post("/teacher/assignments/999999/close"))
     assert_friendly_404(pupil.get("/play/999999"))
-    assert_friendly_404(pupil.get(f"/play/{world.pack_id}/items/nope"))
+    assert_friendly_404(pupil.get(f"/play/{world.assignment_id}/items/nope"))
     assert_friendly_404(pupil.get("/play/1/items/nope"))
     assert_friendly_404(pupil.get("/play/999999/summary"))
-    assert_friendly_404(pupil.post(f"/play/{world.pack_id}/items/nope", data={"choice": "Fakt"}))
+    assert_friendly_404(pupil.post(f"/play/{world.assignment_id}/items/nope", data={"choice": "Fakt"}))
     for browser in (world.owner, pupil, new_client(world.app)):
         assert_friendly_404(browser.get("/nope"))
         assert_friendly_404(browser.get("/static/nope.css"))

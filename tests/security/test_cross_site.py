@@ -56,7 +56,7 @@ def state_changing_posts(scene: Scene, headers: dict[str, str]) -> list[Any]:
     stranger = new_client(teacher.app)
     return [
         teacher.post("/teacher/classes", data={"name": "7c"}, headers=headers),
-        teacher.post(f"/teacher/classes/{scene.class_id}/packs/{scene.pack_id}/close", headers=headers),
+        teacher.post(f"/teacher/assignments/{scene.pack_id}/close", headers=headers),
         stranger.post("/join", data={"code": scene.code}, headers=headers),
         stranger.post(f"/join/{scene.code}", data={"pseudonym": "Luchs"}, headers=headers),
         stranger.post("/login", data={"email": EMAIL, "password": PASSWORD}, headers=headers),
@@ -119,8 +119,8 @@ def test_no_state_change_by_get(scene: Scene, app: Any) -> None:
     gets = {
         "/logout": scene.teacher,
         "/teacher/classes": scene.teacher,
-        f"/teacher/classes/{scene.class_id}/packs": scene.teacher,
-        f"/teacher/classes/{scene.class_id}/packs/{scene.pack_id}/close": scene.teacher,
+        f"/teacher/classes/{scene.class_id}/assignments": scene.teacher,
+        f"/teacher/assignments/{scene.pack_id}/close": scene.teacher,
         "/join": new_client(app),
         "/language?lang=en": scene.teacher,
     }

@@ -13,7 +13,7 @@ from app.accounts.models import Account, Role, School
 from app.classroom.models import Class, Pupil
 from app.classroom.pseudonyms import MAX_LENGTH, MIN_LENGTH, clean, suggest
 from app.practice.models import Answer
-from tests.conftest import PASSWORD, create_class, html, join, new_client, open_pack, set_up_school
+from tests.conftest import PASSWORD, create_class, html, join, new_client, open_pack, pack_id_by_key, set_up_school
 
 BAD_PSEUDONYMS = {
     "empty": "",
@@ -235,7 +235,8 @@ def test_extra_fields_on_an_answer_are_ignored(client: TestClient, app: Any) -> 
     with app.state.lupe.db.read_session() as db:
         from app.packs.models import Pack
 
-        item = app.state.lupe.packs.get(db, db.get(Pack, pack_id).current_version_id)["by_key"][key]
+        pack = db.get(Pack, pack_id_by_key(client, "echt-oder-erfunden"))
+        item = app.state.lupe.packs.get(db, pack.current_version_id)["by_key"][key]
     wrong = "Fake" if item["answer"] == "Fakt" else "Fakt"
     response = pupil.post(
         f"/play/{pack_id}/items/{key}",

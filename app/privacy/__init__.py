@@ -1,0 +1,1 @@
+"""Data protection: retention and purge, export, deletion, the audit log."""

@@ -1,0 +1,106 @@
+"""A pupil's own progress across their class's assignments: their answers and mistakes, nobody else's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.classroom.assignments import has_started, is_open
+from app.classroom.models import Assignment, AssignmentKind
+from app.packs.library import CompiledPacks
+from app.practice.services import visible_items
+from app.reports.answers import ANSWERS, ASSIGNMENTS, Settled, by_pupil
+from app.reports.scores import Detection, Labels, Verdict, detect, is_over_sceptical
+from app.reports.services import compiled_pack
+
+
+@dataclass(frozen=True)
+class Mistake:
+    item: dict[str, Any]
+    choice: str
+
+
+@dataclass(frozen=True)
+class AssignmentProgress:
+    assignment: Assignment
+    title: str
+    total: int
+    settled: int
+    scored: int
+    correct: int
+    detection: Detection
+    mistakes: list[Mistake]
+    reviewable: bool
+
+    @property
+    def over_sceptical(self) -> bool:
+        return is_over_sceptical(self.detection)
+
+
+def pupil_progress(
+    db: Session, packs: CompiledPacks, *, pupil_id: str, class_id: int, allow_reflection: bool
+) -> list[AssignmentProgress]:
+    """The pupil's results per started assignment of their class, newest first: two queries."""
+    assignments = [
+        Assignment.model_validate(dict(row._mapping))
+        for row in db.execute(
+            select(ASSIGNMENTS).where(ASSIGNMENTS.c.class_id == class_id).order_by(ASSIGNMENTS.c.id.desc())
+        )
+    ]
+    assignments = [a for a in assignments if has_started(a)]
+    rows = db.execute(
+        select(
+            ANSWERS.c.assignment_id,
+            ANSWERS.c.pupil_id,
+            ANSWERS.c.item_key,
+            ANSWERS.c.choice,
+            ANSWERS.c.confidence,
+            ANSWERS.c.score,
+            ANSWERS.c.is_correct,
+        ).where(ANSWERS.c.pupil_id == pupil_id, ANSWERS.c.final)
+    )
+    answers = [Settled(*row) for row in rows]
+    result = []
+    for assignment in assignments:
+        compiled = compiled_pack(db, packs, assignment.pack_id)
+        if compiled is None:
+            continue
+        mine = by_pupil([a for a in answers if a.assignment_id == assignment.id], compiled).get(pupil_id, {})
+        items = visible_items(compiled, allow_reflection=allow_reflection)
+        result.append(progress_of(assignment, compiled, items, mine))
+    return result
+
+
+def progress_of(
+    assignment: Assignment, compiled: dict[str, Any], items: list[dict[str, Any]], mine: dict[str, Settled]
+) -> AssignmentProgress:
+    """One assignment as the pupil did it: counts, real and fake recognised, the items they got wrong."""
+    labels = Labels.of(compiled)
+    answered = [(item, mine[item["key"]]) for item in items if item["key"] in mine]
+    verdicts = [
+        Verdict(kind, answer.choice)
+        for item, answer in answered
+        if labels is not None and (kind := labels.kind_of(item)) is not None
+    ]
+    return AssignmentProgress(
+        assignment=assignment,
+        title=str(compiled["title"]),
+        total=len(items),
+        settled=len(answered),
+        scored=sum(1 for _, a in answered if a.is_correct is not None),
+        correct=sum(1 for _, a in answered if a.is_correct),
+        detection=detect(verdicts, labels) if labels else Detection(),
+        mistakes=[Mistake(item, answer.choice) for item, answer in answered if answer.is_correct is False]
+        if may_review(assignment)
+        else [],
+        reviewable=may_review(assignment),
+    )
+
+
+def may_review(assignment: Assignment) -> bool:
+    """Explanations of mistakes: at once for practice; for live lessons and tests once they are over,
+    so that no answer travels round the class while others still answer."""
+    return assignment.kind == AssignmentKind.practice.value or not is_open(assignment)

@@ -1,0 +1,71 @@
+"""Helpers for the account tests: accounts made in the database, sign-in through the pages, TOTP codes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.accounts import totp
+from app.accounts.models import Account, Role, School
+from app.accounts.services import create_account
+from tests.conftest import PASSWORD, html, new_client
+
+
+def add_school(app: Any, name: str) -> int:
+    with app.state.lupe.db.writing() as db:
+        school = School(name=name)
+        db.add(school)
+        db.flush()
+        assert school.id is not None
+        return school.id
+
+
+def add_account(app: Any, email: str, school_id: int | None, role: Role = Role.teacher) -> int:
+    with app.state.lupe.db.writing() as db:
+        account = create_account(
+            db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
+        )
+        assert account.id is not None
+        return account.id
+
+
+def account(app: Any, email: str) -> Account:
+    with app.state.lupe.db.read_session() as db:
+        return db.execute(select(Account).where(Account.email == email)).scalar_one()
+
+
+def signed_in(app: Any, email: str, password: str = PASSWORD) -> TestClient:
+    """A browser signed in as ``email`` (password only), not following redirects."""
+    browser = new_client(app)
+    response = browser.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    browser.follow_redirects = False
+    return browser
+
+
+def shown_link(response: Any) -> str:
+    """The path of the link shown once on an admin page (``/invite/…`` or ``/reset/…``)."""
+    assert response.status_code == 200, response.text
+    field = html(response).select_one("input#new-link")
+    assert field is not None, response.text
+    return "/" + str(field["value"]).split("/", 3)[3]
+
+
+def code_for(secret: str, offset: int = 0) -> str:
+    """The authenticator app's code now (``offset`` steps later or earlier)."""
+    return totp.hotp(totp.secret_bytes(secret), totp.time_step(time.time()) + offset)
+
+
+def enrol(browser: TestClient) -> tuple[str, list[str]]:
+    """Turn two-factor sign-in on through the page; return the secret and the recovery codes."""
+    page = html(browser.get("/account/two-factor"))
+    secret = page.select_one("figcaption .code").get_text(strip=True).replace(" ", "")
+    setup = page.select_one("input[name=setup]")["value"]
+    response = browser.post("/account/two-factor", data={"setup": setup, "code": code_for(secret)})
+    assert response.status_code == 200, response.text
+    codes = [li.get_text(strip=True) for li in html(response).select(".recovery-codes li")]
+    assert len(codes) == 10
+    return secret, codes

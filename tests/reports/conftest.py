@@ -1,0 +1,110 @@
+"""A school with a class, its teacher, colleagues, another school, pupils, and answers written directly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.accounts.models import Role, School
+from app.accounts.services import create_account
+from app.classroom.models import Pupil
+from app.packs.models import Pack
+from app.practice.models import Answer
+from tests.conftest import PASSWORD, create_class, join, new_client, open_pack, set_up_school
+
+PACK = "headline-test-a"
+RETEST_PACK = "headline-test-b"
+
+
+@dataclass
+class World:
+    app: Any
+    admin: TestClient  # school admin of the first school
+    owner: TestClient  # teacher who runs the class
+    colleague: TestClient  # another teacher of the same school
+    stranger: TestClient  # teacher of a second school
+    stranger_admin: TestClient  # admin of the second school
+    class_id: int
+    code: str
+    assignment_id: int
+
+
+def signed_in(app: Any, email: str) -> TestClient:
+    browser = new_client(app)
+    response = browser.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return browser
+
+
+@pytest.fixture
+def world(client: TestClient, app: Any, cheap_argon2: None) -> World:
+    set_up_school(client, "admin@eins.example")
+    with app.state.lupe.db.writing() as db:
+        first_school = db.execute(select(School.id)).scalar_one()
+        second = School(name="Realschule Am Berg")
+        db.add(second)
+        db.flush()
+        for email, school_id, role in [
+            ("owner@eins.example", first_school, Role.teacher),
+            ("colleague@eins.example", first_school, Role.teacher),
+            ("stranger@zwei.example", second.id, Role.teacher),
+            ("admin@zwei.example", second.id, Role.school_admin),
+        ]:
+            create_account(
+                db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
+            )
+    owner = signed_in(app, "owner@eins.example")
+    class_id, code = create_class(owner)
+    assignment_id = open_pack(owner, class_id, PACK, kind="pre")
+    return World(
+        app=app,
+        admin=client,
+        owner=owner,
+        colleague=signed_in(app, "colleague@eins.example"),
+        stranger=signed_in(app, "stranger@zwei.example"),
+        stranger_admin=signed_in(app, "admin@zwei.example"),
+        class_id=class_id,
+        code=code,
+        assignment_id=assignment_id,
+    )
+
+
+def pupil(world: World, pseudonym: str) -> tuple[TestClient, str]:
+    """A pupil who joined the class: their browser and their id."""
+    browser = new_client(world.app)
+    join(browser, world.code, pseudonym)
+    with world.app.state.lupe.db.read_session() as db:
+        pupil_id = db.execute(
+            select(Pupil.id).where(Pupil.class_id == world.class_id, Pupil.pseudonym == pseudonym)
+        ).scalar_one()
+    return browser, pupil_id
+
+
+def answer(world: World, assignment_id: int, pupil_id: str, choices: dict[str, tuple[str, int | None]]) -> None:
+    """Store settled verdict answers ``item key → (choice, confidence)`` as the writer would."""
+    lupe = world.app.state.lupe
+    with lupe.db.writing() as db:
+        from app.classroom.models import Assignment
+
+        assignment = db.get(Assignment, assignment_id)
+        pack = db.get(Pack, assignment.pack_id)
+        compiled = lupe.packs.get(db, pack.current_version_id)
+        for key, (choice, confidence) in choices.items():
+            right = choice == compiled["by_key"][key]["answer"]
+            db.add(
+                Answer(
+                    pupil_id=pupil_id,
+                    assignment_id=assignment_id,
+                    pack_id=pack.id,
+                    item_id=compiled["item_ids"][key],
+                    item_key=key,
+                    choice=choice,
+                    confidence=confidence,
+                    score=1.0 if right else 0.0,
+                    is_correct=right,
+                )
+            )
