@@ -232,6 +232,7 @@ def join_with_pseudonym(
             assert school_class is not None
             pupil, resume_code = join(session, school_class, pseudonym)
             cookie = lupe.cookies.start(session, pupil_id=pupil.id)
+        lupe.bus.publish_threadsafe(f"class:{found.id}")  # the projector counts who has joined
     except ClassroomError as error:
         return _name_form(request, lupe, principal, found, pseudonym=pseudonym[:60], error=error.code, status=422)
     response = lupe.renderer.render(
