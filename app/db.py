@@ -131,6 +131,8 @@ class AnswerWriter:
         self._lock = threading.Lock()
         # Told (batch size, rows stored) after each transaction; app/observability/metrics.py sets it.
         self.on_batch: Callable[[int, int], None] | None = None
+        # Told the assignments that got new answers, after the commit: live screens re-query them.
+        self.on_stored: Callable[[set[int]], None] | None = None
 
     def queue_length(self) -> int:
         """Answers waiting to be written (approximate, for metrics)."""
@@ -188,6 +190,12 @@ class AnswerWriter:
             return
         for (_, future), inserted in zip(batch, results, strict=True):
             _resolve(future, result=inserted)
+        stored = {values["assignment_id"] for (values, _), inserted in zip(batch, results, strict=True) if inserted}
+        if self.on_stored is not None and stored:
+            try:
+                self.on_stored(stored)
+            except Exception:  # telling screens must never stop the writer
+                log.exception("answer writer: telling live screens failed")
         if self.on_batch is not None:
             try:
                 self.on_batch(len(batch), sum(results))

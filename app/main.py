@@ -38,6 +38,12 @@ from app.web.errors import install_error_pages
 from app.web.routes import router as web_router
 
 
+def tell_screens(lupe: Lupe, assignments: set[int]) -> None:
+    """New answers: the teachers' screens that show these assignments re-query them (from the writer's thread)."""
+    for assignment_id in assignments:
+        lupe.bus.publish_threadsafe(f"assignment:{assignment_id}")
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """The Lupe web application for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings()
@@ -45,6 +51,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     database = database or Database.from_settings(settings)
     lupe = Lupe(settings=settings, db=database, renderer=Renderer(settings), cookies=SessionCookies(settings))
     lupe.bus = create_bus(settings)
+    lupe.db.writer.on_stored = lambda assignments: tell_screens(lupe, assignments)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from app.classroom import pseudonyms
 from app.classroom.assignments import assignments_of, is_open
 from app.classroom.models import Class
 from app.classroom.qr import qr_svg
+from app.live.stream import event_stream
 from app.classroom.services import (
     ClassroomError,
     classes_of,
@@ -127,11 +128,21 @@ def class_page_response(
     return lupe.renderer.render(request, "classroom/class.html", context, principal=principal, status_code=status_code)
 
 
+@router.get("/teacher/classes/{class_id}/events")
+def class_events(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
+    """Tells the class page and the projector when pupils join or answer (server-sent events)."""
+    account = require_teacher(principal)
+    school_class = check_class(account, db.get(Class, class_id))
+    topics = [f"class:{class_id}"] + [f"assignment:{a.id}" for a in assignments_of(db, class_id) if is_open(a)]
+    db.close()  # a stream lasts long: it must not hold a database connection
+    return event_stream(request, lupe.bus, topics, principal_key=f"account:{account.id}")
+
+
 @router.get("/teacher/classes/{class_id}/progress")
 def class_progress_fragment(
     request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int
 ) -> Response:
-    """The progress part of the class page, which the page polls while pupils work."""
+    """The progress part of the class page, fetched again whenever pupils answer."""
     account = require_teacher(principal)
     school_class = check_class(account, db.get(Class, class_id))
     context = _class_context(request, lupe, db, school_class, account)

@@ -32,7 +32,7 @@ def live_topic(assignment_id: int) -> str:
 
 
 def answers_topic(assignment_id: int) -> str:
-    """Fires when a pupil's answer is stored."""
+    """Fires when a pupil's answer is stored (see app.main.tell_screens)."""
     return f"assignment:{assignment_id}"
 
 
@@ -134,9 +134,8 @@ async def pupil_answers(
             attempt=1,
             final=True,
         )
-        if stored is not None:
+        if stored is not None:  # the answer writer tells the teacher's screen
             stage.answers[item_key] = stored
-            await lupe.bus.publish(answers_topic(assignment_id))
     if not is_htmx(request):
         return RedirectResponse(f"/live/{assignment_id}", status_code=303)
     return _pupil_page(request, lupe, principal, stage)
