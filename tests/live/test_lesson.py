@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from app.classroom.models import Class
+from app.classroom.services import join as join_class
 from app.practice.models import Answer
 from tests.conftest import create_class, html, join, new_client, open_pack, set_up_school
 
@@ -127,3 +131,48 @@ def test_a_live_task_is_not_played_at_the_pupils_own_pace(client: TestClient, ap
     assert response.headers["location"] == f"/live/{assignment_id}"
     refused = fuchs.post(f"/play/{assignment_id}/items/venus-drehung", data={"choice": "Fakt"})
     assert refused.status_code == 404
+
+
+def test_sixty_pupils_in_one_live_lesson(client: TestClient, app: Any) -> None:
+    """A double class answers the same item in the same instant; everyone counts, a reconnect lands on the item."""
+    set_up_school(client)
+    class_id, _ = create_class(client)
+    assignment_id = open_pack(client, class_id, PACK, kind="live")
+    lupe = app.state.lupe
+    cookies = []
+    with lupe.db.writing() as db:
+        school_class = db.get(Class, class_id)
+        for number in range(60):
+            pupil, _ = join_class(db, school_class, f"Kind {number}")
+            cookies.append(lupe.cookies.start(db, pupil_id=pupil.id))
+    step(client, assignment_id, "start")
+    first = new_client(app)
+    first.cookies.set("lupe_session", cookies[0])
+    key = current_key(first, assignment_id)
+
+    async def burst() -> list[int]:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as http:
+
+            async def answer(number: int, cookie: str) -> int:
+                response = await http.post(
+                    f"/live/{assignment_id}/items/{key}",
+                    data={"choice": "Fakt" if number % 3 else "Fake", "attempt": "1"},
+                    headers={"Cookie": f"lupe_session={cookie}", "HX-Request": "true"},
+                )
+                return response.status_code
+
+            return await asyncio.wait_for(asyncio.gather(*(answer(n, c) for n, c in enumerate(cookies))), timeout=25)
+
+    assert asyncio.run(burst()) == [200] * 60
+    assert "60" in stage(client, f"/teacher/live/{assignment_id}/stage").select_one("#answered").get_text()
+    step(client, assignment_id, "reveal")
+    figures = [
+        int(f.get_text()) for f in stage(client, f"/teacher/live/{assignment_id}/stage").select(".distribution .figure")
+    ]
+    assert sorted(figures) == [20, 40]
+    # A pupil who lost the connection comes back on a new device and sees where the class is.
+    again = new_client(app)
+    again.cookies.set("lupe_session", cookies[7])
+    page = html(again.get(f"/play/{assignment_id}"))
+    assert page.select_one(".feedback") is not None and key in str(page)
