@@ -75,7 +75,38 @@ def live_story(browser: Any, base: str) -> None:
     # A pupil who reconnects lands where the class is: here, the end of the lesson.
     pupils[1].reload()
     expect()(pupils[1].locator("h1")).to_contain_text("vorbei")
+
+    teacher.locator("a", has_text=re.compile("vollständigen Bericht", re.IGNORECASE)).click()
+    check_accessibility(teacher, "class report of the live lesson")
+    assert report_rows(teacher) == EXPECTED_REPORT
     watch.assert_clean()
+
+
+# The first two items of the pack: "venus-drehung" is real (Fakt), "zocken-iq" made up (Fake).
+# Each pupil judged one real and one fake item; with fake as the signal (H: fakes called fake,
+# FA: real called fake) and 0.5 added to each count, 1 to each total:
+#   Live 1 and 5 (Fakt, Fakt): H = 0.5/2 = .25, FA = 0.5/2 = .25 → d′ = 0,  c = −½(−0.674 − 0.674) = 0.67
+#   Live 2 (Fakt, Fake):       H = 1.5/2 = .75, FA = .25         → d′ = 0.674 + 0.674 = 1.35, c = 0
+#   Live 3 (Fake, Fakt):       H = .25,         FA = 1.5/2 = .75 → d′ = −1.35, c = 0
+#   Live 4 (Fake, Fake):       H = .75,         FA = .75         → d′ = 0,  c = −0.67
+EXPECTED_REPORT = {
+    # pseudonym: (right, real news recognised, fakes recognised, d′, c)
+    "Live 1": ("50 %", "1/1", "0/1", "0.00", "0.67"),
+    "Live 2": ("100 %", "1/1", "1/1", "1.35", "0.00"),
+    "Live 3": ("0 %", "0/1", "0/1", "-1.35", "0.00"),
+    "Live 4": ("50 %", "0/1", "1/1", "0.00", "-0.67"),
+    "Live 5": ("50 %", "1/1", "0/1", "0.00", "0.67"),
+}
+
+
+def report_rows(page: Any) -> dict[str, tuple[str, ...]]:
+    """The per-pupil table of the class report: right, real news, fakes, d′ and c, with a decimal point."""
+    rows = {}
+    for row in page.locator("section[aria-labelledby=pupils-heading] table tbody tr").all():
+        name = row.locator("th").inner_text().replace("⚠", "").split("\n")[0].strip()
+        cells = [c.replace("−", "-").replace(",", ".").strip() for c in row.locator("td").all_inner_texts()]
+        rows[name] = (cells[1], cells[2], cells[3], cells[4], cells[5])
+    return rows
 
 
 def test_live_lesson_on_one_process(browser: Any, tmp_path: Path) -> None:
