@@ -86,3 +86,64 @@ def test_sqlite_upgrade_keeps_the_data(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgres_upgrade_keeps_the_data(postgres_url: str) -> None:
     upgrade_with_first_revision_data(postgres_url)
+
+
+# From revision 0004 on, answers belong to an assignment instead of "packs opened for a class".
+ASSIGNMENT_ROWS = [
+    *[row for row in FIRST_REVISION_ROWS if "INTO answer" not in row and "INTO class_pack" not in row],
+    "INSERT INTO assignment (id, class_id, pack_id, kind, created_at)"
+    " VALUES (1, 1, 1, 'practice', '2026-01-01 00:00:00')",
+    "INSERT INTO assignment (id, class_id, pack_id, kind, created_at, closed_at)"
+    " VALUES (2, 1, 2, 'live', '2026-01-01 00:00:00', '2026-01-02 00:00:00')",
+    "INSERT INTO live_session (assignment_id, position, phase, revision, points, speed_bonus, streaks, podium,"
+    " started_at) VALUES (2, 0, 'finished', 3, false, false, false, false, '2026-01-02 00:00:00')",
+    "INSERT INTO answer (id, pupil_id, assignment_id, pack_id, item_id, item_key, choice, confidence, is_correct,"
+    " attempt, final, score, created_at) VALUES (1, 'p1', 1, 1, 1, 'eins', 'Fakt', 75, true, 1, true, 1.0,"
+    " '2026-01-01 00:00:00')",
+    "INSERT INTO answer (id, pupil_id, assignment_id, pack_id, item_id, item_key, choice, confidence, is_correct,"
+    " attempt, final, score, created_at) VALUES (2, 'p1', 2, 2, 2, 'zwei', 'Fake', NULL, false, 1, true, 0.0,"
+    " '2026-01-02 00:00:00')",
+]
+
+
+def earlier_revisions() -> list[str]:
+    """Every revision but the newest, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config_for("sqlite://"))
+    revisions = [revision.revision for revision in script.walk_revisions()]
+    return list(reversed(revisions))[:-1]
+
+
+def upgrade_from(revision: str, url: str) -> None:
+    """A database at ``revision`` holding a school, a class, a pupil and two answered packs, upgraded to the newest."""
+    command.upgrade(config_for(url), revision)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in FIRST_REVISION_ROWS if revision < "0004" else ASSIGNMENT_ROWS:
+            connection.execute(text(statement))
+    engine.dispose()
+    command.upgrade(config_for(url), "head")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        answers = connection.execute(
+            text(
+                "SELECT a.id, p.pseudonym, a.item_key, a.choice, s.pack_id FROM answer a "
+                "JOIN pupil p ON p.id = a.pupil_id JOIN assignment s ON s.id = a.assignment_id ORDER BY a.id"
+            )
+        ).all()
+        assert [tuple(row) for row in answers] == [(1, "Fuchs", "eins", "Fakt", 1), (2, "Fuchs", "zwei", "Fake", 2)]
+        assert connection.execute(text("SELECT name FROM school_class")).scalar_one() == "7a"
+        assert connection.execute(text("SELECT email FROM account")).scalar_one() == "a@b.example"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("revision", earlier_revisions())
+def test_sqlite_upgrade_from_every_earlier_revision(revision: str, tmp_path: Path) -> None:
+    upgrade_from(revision, Settings(data_dir=tmp_path).effective_database_url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("revision", earlier_revisions())
+def test_postgres_upgrade_from_every_earlier_revision(revision: str, postgres_url: str) -> None:
+    upgrade_from(revision, postgres_url)
