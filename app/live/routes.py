@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.classroom.assignments import close_assignment
 from app.classroom.models import Assignment, AssignmentKind
 from app.classroom.qr import qr_svg
 from app.live import services
@@ -227,6 +228,8 @@ async def teacher_step(
         except services.LiveError:
             return RedirectResponse(f"/teacher/live/{assignment_id}", status_code=303)
         db.add(session)
+        if session.phase == Phase.finished:
+            close_assignment(db, assignment)  # pupils now find it among their results
     await lupe.bus.publish(live_topic(assignment_id))
     return RedirectResponse(f"/teacher/live/{assignment_id}#stage", status_code=303)
 

@@ -176,3 +176,17 @@ def test_sixty_pupils_in_one_live_lesson(client: TestClient, app: Any) -> None:
     again.cookies.set("lupe_session", cookies[7])
     page = html(again.get(f"/play/{assignment_id}"))
     assert page.select_one(".feedback") is not None and key in str(page)
+
+
+def test_a_finished_lesson_is_closed_and_its_results_stay(client: TestClient, app: Any) -> None:
+    assignment_id, (fuchs,) = start_lesson(client, app, ["Fuchs"])
+    step(client, assignment_id, "start")
+    key = current_key(fuchs, assignment_id)
+    answer(fuchs, assignment_id, key, "Fakt")
+    step(client, assignment_id, "finish")
+    card = html(fuchs.get("/play")).select_one(f".pack-cards a[href='/play/{assignment_id}']")
+    assert card is not None and "Ergebnisse" in card.get_text()
+    assert fuchs.get(f"/play/{assignment_id}/summary").status_code == 200
+    refused = client.post(f"/teacher/live/{assignment_id}/step", data={"step": "start"}, follow_redirects=False)
+    assert refused.status_code == 303  # a finished lesson does not start again
+    assert stage(client, f"/teacher/live/{assignment_id}/stage").select_one("#fell-heading") is not None
