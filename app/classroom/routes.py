@@ -1,4 +1,4 @@
-"""Teachers: classes, join codes, opening packs, the live class page. Pupils: joining and resuming."""
+"""Teachers: classes, join codes, the class page and projector. Pupils: joining and resuming."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.classroom import pseudonyms
 from app.classroom.assignments import assignments_of, is_open
-from app.classroom.models import Class
+from app.classroom.models import Assignment, Class
 from app.classroom.qr import qr_svg
-from app.live.stream import event_stream
 from app.classroom.services import (
     ClassroomError,
     classes_of,
@@ -21,7 +20,9 @@ from app.classroom.services import (
     pupil_by_resume_code,
     pupils_of,
 )
+from app.live.stream import event_stream
 from app.packs.library import usable_packs
+from app.packs.models import Pack
 from app.practice.services import allows_reflection, visible_items
 from app.privacy import audit
 from app.progress.services import class_progress
@@ -101,9 +102,20 @@ def _class_context(
         "packs": packs,
         "assignments": [(a, compiled_by_pack[a.pack_id], is_open(a)) for a in assignments],
         "pre_tests": [(a, compiled_by_pack[a.pack_id]) for a in assignments if a.kind == "pre"],
+        "parallel_form": _parallel_form(packs, assignments),
         "error": error,
         "progress": class_progress(db, class_id=school_class.id, packs=running),  # type: ignore[arg-type]
     }
+
+
+def _parallel_form(packs: list[tuple[Pack, dict]], assignments: list[Assignment]) -> int | None:
+    """The pack to suggest for a post-test: form B of the newest pre-test's form A (ids ending -a / -b)."""
+    pre_tests = [a for a in assignments if a.kind == "pre"]
+    keys = {pack.id: pack.key for pack, _ in packs}
+    ids = {pack.key: pack.id for pack, _ in packs}
+    if not pre_tests or not keys.get(pre_tests[0].pack_id, "").endswith("-a"):
+        return None
+    return ids.get(keys[pre_tests[0].pack_id][:-2] + "-b")
 
 
 @router.get("/teacher/classes/{class_id}")
@@ -132,7 +144,7 @@ def class_page_response(
 def class_events(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, class_id: int) -> Response:
     """Tells the class page and the projector when pupils join or answer (server-sent events)."""
     account = require_teacher(principal)
-    school_class = check_class(account, db.get(Class, class_id))
+    check_class(account, db.get(Class, class_id))
     topics = [f"class:{class_id}"] + [f"assignment:{a.id}" for a in assignments_of(db, class_id) if is_open(a)]
     db.close()  # a stream lasts long: it must not hold a database connection
     return event_stream(request, lupe.bus, topics, principal_key=f"account:{account.id}")
