@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.observability.middleware import route_template
 from app.security.authz import (
     AssignmentClosed,
     NotVisible,
@@ -60,7 +62,7 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(InterfaceError)
     async def database_down(request: Request, _exc: Exception) -> Response:
         # The pool checks connections before use, so the app recovers by itself when the database is back.
-        log.warning("database unavailable on %s %s", request.method, request.url.path)
+        log.warning("database unavailable on %s %s", request.method, route_template(request.scope))
         response = error_page(request, 503, "unavailable")
         response.headers["Retry-After"] = "5"
         return response
@@ -96,9 +98,13 @@ class CrashPage:
             await self.app(scope, receive, tracking_send)
         except BodyTooLarge:
             raise  # the security middleware answers it with 413
+        except ClientDisconnect:
+            # The browser went away mid-request (a pupil's dropped connection): nobody to answer, nothing broken.
+            log.info("client disconnected during %s %s", scope["method"], scope["path"])
         except Exception:
             request = Request(scope)
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            # The route's template, not the path: paths carry join codes and invitation tokens.
+            log.exception("unhandled error on %s %s", request.method, route_template(scope))
             if not started:
                 await error_page(request, 500, "server")(scope, receive, send)
             raise
