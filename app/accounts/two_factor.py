@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.accounts import totp
 from app.accounts.models import Account, RecoveryCode
@@ -71,7 +71,7 @@ def _spend_step(db: Session, account: Account, step: int) -> bool:
         update(Account)
         .where(
             Account.id == account.id,  # type: ignore[arg-type]
-            or_(Account.totp_last_step.is_(None), Account.totp_last_step < step),  # type: ignore[union-attr, operator]
+            or_(col(Account.totp_last_step).is_(None), col(Account.totp_last_step) < step),
         )
         .values(totp_last_step=step)
     )

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from app.accounts import two_factor
 from app.accounts.models import AuthSession, RecoveryCode, School
 from app.security.sessions import COOKIE_NAME, PENDING_COOKIE
 from tests.accounts.helpers import account, add_account, code_for, enrol, signed_in
@@ -188,3 +189,17 @@ def test_an_admin_cannot_turn_it_off_while_the_school_requires_it(client: TestCl
     response = client.post("/account/two-factor/off", data={"code": code_for(secret, 1)}, headers=ENGLISH)
     assert response.status_code == 422 and "stays on" in response.text
     assert account(app, "admin@schule.example").totp_secret == secret
+
+
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_two_requests_racing_with_one_code_let_one_through(teacher: TestClient, app: Any) -> None:
+    """Each read the account before the other wrote (two processes): the stored step decides."""
+    secret, _ = enrol(teacher)
+    code = code_for(secret, 1)
+    stale = [account(app, TEACHER), account(app, TEACHER)]
+    with app.state.lupe.db.writing() as db:
+        assert two_factor.check_code(db, stale[0], code)
+    with app.state.lupe.db.writing() as db:
+        assert not two_factor.check_code(db, stale[1], code)
