@@ -6,6 +6,7 @@ cue: every cell prints its percentage, and the page shows the same figures as a 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -49,15 +50,14 @@ class HeatMap:
 
 def technique_heat_map(answers: Iterable[TechniqueAnswer], columns: Sequence[str]) -> HeatMap:
     """Count wrong answers per technique and column; an item with two techniques counts in both rows."""
-    counts: dict[tuple[str, str], list[int]] = {}
-    for answer in answers:
-        for technique in dict.fromkeys(answer.techniques):
-            cell = counts.setdefault((technique, answer.column), [0, 0])
-            cell[0] += not answer.right
-            cell[1] += 1
-    seen = {technique for technique, _ in counts}
+    counted = Counter((t, a.column, a.right) for a in answers for t in dict.fromkeys(a.techniques))
+    cells: dict[tuple[str, str], Cell] = {}
+    for (technique, column, right), n in counted.items():
+        cell = cells.get((technique, column), Cell())
+        cells[(technique, column)] = Cell(cell.wrong + (0 if right else n), cell.total + n)
+    seen = {technique for technique, _ in cells}
     rows = [t for t in TECHNIQUES if t in seen] + sorted(seen - set(TECHNIQUES))
-    return HeatMap(rows, list(columns), {key: Cell(wrong, total) for key, (wrong, total) in counts.items()})
+    return HeatMap(rows, list(columns), cells)
 
 
 def heat_map_svg(
@@ -71,11 +71,11 @@ def heat_map_svg(
 ) -> Markup:
     """The heat map as SVG. ``cell_title`` is a translated pattern with %(row)s %(column)s %(wrong)d
     %(total)d %(share)s; ``empty_title`` one with %(row)s %(column)s."""
-    rows = [shorten(row_labels.get(r, r), 34) for r in heat.rows]
+    rows = [shorten(row_labels.get(r, r), 44) for r in heat.rows]
     columns = [shorten(column_labels.get(c, c), 20) for c in heat.columns]
     left = max([text_width(r) for r in rows] + [40]) + 10
     top = int(max([text_width(c) for c in columns] + [20]) * 0.72) + 16
-    width = left + len(columns) * (CELL_W + GAP) + 10
+    width = max(left + len(columns) * (CELL_W + GAP) + 10, left + len(SCALE) * 52 + 30)
     height = top + len(rows) * (CELL_H + GAP) + 60
     parts = [_column_label(left + i * (CELL_W + GAP) + CELL_W // 2, top - 6, c) for i, c in enumerate(columns)]
     for j, row in enumerate(heat.rows):

@@ -96,13 +96,15 @@ def heat_map_chart(heat: HeatMap, gettext: Gettext, column_labels: dict[str, str
     )
 
 
-def item_chart(result: ItemResult, gettext: Gettext, number_in_pack: int) -> Markup | None:
-    """How often each answer of a choice item was chosen; None for other item types."""
+def item_chart(result: ItemResult, gettext: Gettext, number_in_pack: int) -> tuple[Markup, str] | None:
+    """How often each answer of a choice item was chosen, drawn and as text; None for other item types."""
     if not result.distribution:
         return None
     item = result.item
     bars = [Bar(choice_text(item, choice, gettext), count, right) for choice, count, right in result.distribution]
-    return distribution_svg(bars, title=gettext("Answers to item %(number)d", number=number_in_pack))
+    right = gettext("right")
+    text = "; ".join(f"{bar.label}: {bar.count}" + (f" ({right})" if bar.right else "") for bar in bars)
+    return distribution_svg(bars, title=gettext("Answers to item %(number)d", number=number_in_pack)), text
 
 
 def round_names(retest: RetestReport, gettext: Gettext) -> dict[str, str]:

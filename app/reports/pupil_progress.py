@@ -27,6 +27,7 @@ class Mistake:
 class AssignmentProgress:
     assignment: Assignment
     title: str
+    language: str
     total: int
     settled: int
     scored: int
@@ -88,6 +89,7 @@ def progress_of(
     return AssignmentProgress(
         assignment=assignment,
         title=str(compiled["title"]),
+        language=str(compiled.get("language", "de")),
         total=len(items),
         settled=len(answered),
         scored=sum(1 for _, a in answered if a.is_correct is not None),

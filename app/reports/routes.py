@@ -56,13 +56,15 @@ def _charts(report: ClassReport, gettext: Any, columns: dict[str, str]) -> dict[
     }
 
 
-def _report(lupe: LupeDep, db: DbDep, account: SignedInAccount, assignment_id: int) -> tuple[AssignmentReport, Class]:
+def _report(
+    lupe: LupeDep, db: DbDep, account: SignedInAccount, assignment_id: int, action: str = "report.view"
+) -> tuple[AssignmentReport, Class]:
     assignment, school_class = check_assignment(db, account, db.get(Assignment, assignment_id))
     reflection = allows_reflection(db, school_class.school_id)
     result = class_report(db, lupe.packs, assignment, allow_reflection=reflection)
     if result is None:
         raise NotVisible
-    audit.record_view(lupe.db, actor=account, action="report.view", subject_type="assignment", subject_id=assignment_id)
+    audit.record_view(lupe.db, actor=account, action=action, subject_type="assignment", subject_id=assignment_id)
     return result, school_class
 
 
@@ -113,7 +115,7 @@ def assignment_report_csv(
 ) -> Response:
     """The class report as a spreadsheet: one row per pupil, or (part=items) one per item."""
     account = require_teacher(principal)
-    result, school_class = _report(lupe, db, account, assignment_id)
+    result, school_class = _report(lupe, db, account, assignment_id, action="report.export")
     _, gettext = _words(lupe, request, principal)
     rows = pupil_rows(result, gettext) if part == "pupils" else item_rows(result, gettext)
     headers = attachment(school_class.name, str(result.compiled["key"]), part)

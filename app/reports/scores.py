@@ -13,6 +13,7 @@ number of items they answered); pupils without a figure are left out. See docs/r
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -132,18 +133,17 @@ def _fields(detection: Detection) -> tuple[int, ...]:
 
 def detect(verdicts: Iterable[Verdict], labels: Labels) -> Detection:
     """Count one pupil's settled verdicts on real and fake items."""
-    counts = dict.fromkeys(("real", "rr", "rf", "fake", "ff", "fr"), 0)
-    for verdict in verdicts:
-        said_fake, said_real = verdict.choice == labels.fake, verdict.choice == labels.real
-        if verdict.kind is Kind.real:
-            counts["real"] += 1
-            counts["rr"] += said_real
-            counts["rf"] += said_fake
-        else:
-            counts["fake"] += 1
-            counts["ff"] += said_fake
-            counts["fr"] += said_real
-    return Detection(counts["real"], counts["rr"], counts["rf"], counts["fake"], counts["ff"], counts["fr"])
+    said = Counter(verdicts)  # (kind, choice) → how often
+    real = sum(n for (kind, _), n in said.items() if kind is Kind.real)
+    fake = sum(n for (kind, _), n in said.items() if kind is Kind.fake)
+    return Detection(
+        real=real,
+        real_called_real=said[Verdict(Kind.real, labels.real)],
+        real_called_fake=said[Verdict(Kind.real, labels.fake)],
+        fake=fake,
+        fake_called_fake=said[Verdict(Kind.fake, labels.fake)],
+        fake_called_real=said[Verdict(Kind.fake, labels.real)],
+    )
 
 
 def is_over_sceptical(detection: Detection) -> bool:

@@ -40,14 +40,19 @@ def shorten(text: str, limit: int) -> str:
 
 def element(name: str, content: str | None, **attributes: object) -> str:
     """One SVG element with escaped attributes and text."""
-    attrs = "".join(f' {key.replace("_", "-")}="{escape(_number(value))}"' for key, value in attributes.items())
+    attrs = "".join(f' {key.replace("_", "-")}="{_attribute(value)}"' for key, value in attributes.items())
     if content is None:
         return f"<{name}{attrs}/>"
     return f"<{name}{attrs}>{escape(content)}</{name}>"
 
 
-def _number(value: object) -> object:
-    return round(value, 2) if isinstance(value, float) else value
+def _attribute(value: object) -> str:
+    # Numbers are most attributes of a chart and need no escaping; everything else is escaped.
+    if isinstance(value, float):
+        return str(round(value, 2))
+    if isinstance(value, int):
+        return str(value)
+    return str(escape(value))
 
 
 def svg_document(title: str, width: float, height: float, body: str, *, css_class: str = "chart") -> Markup:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.classroom.models import Pupil
 from tests.conftest import html
@@ -63,3 +63,16 @@ def test_printable_report(world: World) -> None:
         assert page.select_one(".report-links") is None  # no links on paper
         assert len(page.select("details")) == 3
         assert all(details.has_attr("open") for details in page.select("details"))  # paper shows everything
+
+
+def test_views_and_exports_are_audited_without_pseudonyms(world: World) -> None:
+    from app.privacy.models import AuditEntry
+
+    _, mia = pupil(world, "Mia")
+    world.owner.get(f"/teacher/assignments/{world.assignment_id}/report")
+    world.owner.get(f"/teacher/assignments/{world.assignment_id}/report.csv")
+    with world.app.state.lupe.db.read_session() as db:
+        entries = db.execute(select(AuditEntry.action, AuditEntry.subject_type, AuditEntry.subject_id)).all()
+    assert ("report.view", "assignment", str(world.assignment_id)) in entries
+    assert ("report.export", "assignment", str(world.assignment_id)) in entries
+    assert all("Mia" not in str(entry) for entry in entries)

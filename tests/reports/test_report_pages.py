@@ -47,6 +47,12 @@ def figures(page) -> dict[str, str]:  # noqa: ANN001
     return dict(zip(names, [li.select_one(".figure-value").get_text() for li in found], strict=True))
 
 
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@BOTH_DATABASES
 def test_class_report_matches_a_hand_computation(world: World) -> None:
     made_up_class(world)
     world.owner.cookies.set("lupe_lang", "en")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import create_class, html, join, new_client, open_pack, pack_id_by_key
 from tests.reports.conftest import PACK, RETEST_PACK, World, answer, pupil
 
@@ -29,6 +31,9 @@ def row(page: Any, name: str) -> list[str]:
     raise AssertionError(name)
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_retest_comparison_by_hand(world: World) -> None:
     post = open_pack(world.owner, world.class_id, RETEST_PACK, kind="post", retest_of=str(world.assignment_id))
     _, ada = pupil(world, "Ada")
@@ -65,6 +70,9 @@ def test_retest_page_only_for_pre_tests_of_ones_own_class(world: World) -> None:
     assert world.admin.get(f"/teacher/retests/{world.assignment_id}").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_pack_report_is_anonymous_and_needs_groups_of_five(world: World) -> None:
     _, fake = keys_of(world, PACK)
     for name in ("Ada", "Ben", "Cem", "Dan", "Eva"):
@@ -142,3 +150,24 @@ def test_pupil_sees_only_their_own_progress(world: World) -> None:
 def test_progress_needs_a_pupil(world: World) -> None:
     assert new_client(world.app).get("/play/progress", follow_redirects=False).status_code in (303, 401, 404)
     assert world.owner.get("/play/progress", follow_redirects=False).status_code in (303, 401, 403, 404)
+
+
+def test_progress_with_dates_and_closed_tasks(world: World) -> None:
+    """Assignments with opening and closing dates (stored and read back) and a closed one."""
+    dated = open_pack(
+        world.owner, world.class_id, "real-or-made-up", opens_at="2020-01-01T08:00", closes_at="2020-01-02T08:00"
+    )
+    future = open_pack(world.owner, world.class_id, "satire-or-fake", opens_at="2999-01-01T08:00")
+    browser, ada = pupil(world, "Ada")
+    real, _ = keys_of(world, "real-or-made-up")
+    answer(world, dated, ada, {real[0]: ("Fake", None)})
+    world.owner.post(f"/teacher/assignments/{world.assignment_id}/close")
+    browser.cookies.set("lupe_lang", "en")
+    response = browser.get("/play/progress")
+    assert response.status_code == 200
+    page = html(response)
+    titles = [h2.get_text(strip=True) for h2 in page.select("section.card h2")]
+    assert "Satire or fake?" not in titles and len(titles) == 2  # the task that has not started is not shown
+    assert all(f"/play/{future}/" not in a["href"] for a in page.select("a"))
+    # the dated task is over and the pre-test closed: explanations of mistakes are shown
+    assert page.select("ol.mistakes li")
