@@ -22,7 +22,13 @@ from app.packs.compiler import compile_pack
 from app.packs.library import usable_packs
 from app.packs.models import Pack, PackVersion
 from app.packs.vocabulary import MAX_FILES
-from app.security.authz import check_pack_editable, check_pack_usable, may_edit_pack, require_teacher
+from app.security.authz import (
+    check_pack_editable,
+    check_pack_usable,
+    may_edit_pack,
+    may_see_pack_report,
+    require_teacher,
+)
 from app.security.sessions import Principal
 from app.web.deps import DbDep, LupeDep, PrincipalDep, is_htmx
 
@@ -204,5 +210,10 @@ def pack_page(request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDe
     account = require_teacher(principal)
     pack = check_pack_usable(account, db.get(Pack, pack_id))
     compiled = lupe.packs.get(db, pack.current_version_id or 0)
-    context = {"pack": pack, "compiled": compiled, "editable": may_edit_pack(account, pack)}
+    context = {
+        "pack": pack,
+        "compiled": compiled,
+        "editable": may_edit_pack(account, pack),
+        "reportable": may_see_pack_report(account, pack),
+    }
     return lupe.renderer.render(request, "packs/pack.html", context, principal=principal)

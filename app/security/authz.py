@@ -156,11 +156,14 @@ def check_pack_editable(account: SignedInAccount, pack: Pack | None) -> Pack:
     return pack
 
 
-def check_pack_report(account: SignedInAccount, pack: Pack | None) -> Pack:
+def may_see_pack_report(account: SignedInAccount, pack: Pack) -> bool:
     """A pack's report over the school's classes: its authors (owner, school admin); a shipped pack's, school admins."""
+    return account.role == Role.school_admin if pack.shipped else may_edit_pack(account, pack)
+
+
+def check_pack_report(account: SignedInAccount, pack: Pack | None) -> Pack:
     pack = check_pack_usable(account, pack)
-    allowed = account.role == Role.school_admin if pack.shipped else may_edit_pack(account, pack)
-    if not allowed:
+    if not may_see_pack_report(account, pack):
         raise NotVisible
     return pack
 

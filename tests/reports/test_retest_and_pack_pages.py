@@ -171,3 +171,12 @@ def test_progress_with_dates_and_closed_tasks(world: World) -> None:
     assert all(f"/play/{future}/" not in a["href"] for a in page.select("a"))
     # the dated task is over and the pre-test closed: explanations of mistakes are shown
     assert page.select("ol.mistakes li")
+
+
+def test_the_pack_page_links_to_the_report_only_for_those_who_may_see_it(world: World) -> None:
+    pack_id = pack_id_by_key(world.admin, PACK)
+    link = f"/teacher/packs/{pack_id}/report"
+    admin_page = html(world.admin.get(f"/teacher/packs/{pack_id}"))
+    teacher_page = html(world.owner.get(f"/teacher/packs/{pack_id}"))
+    assert admin_page.select_one(f"a[href='{link}']") is not None
+    assert teacher_page.select_one(f"a[href='{link}']") is None
