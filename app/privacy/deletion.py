@@ -68,11 +68,17 @@ def delete_pupil(db: Session, pupil_id: str) -> int:
     return delete_where(db, pupils, pupils.c.id == pupil_id)
 
 
+def delete_pupils(db: Session, pupil_ids: Any) -> int:
+    """Delete these pupils (a list or a subquery of ids) with everything of theirs."""
+    pupils = _table(Pupil)
+    forget_pupils_in_audit(db, pupil_ids)
+    return delete_where(db, pupils, pupils.c.id.in_(pupil_ids))
+
+
 def delete_pupils_of_classes(db: Session, class_ids: Any) -> int:
     """Delete every pupil of these classes (a list or a subquery of class ids)."""
     pupils = _table(Pupil)
-    forget_pupils_in_audit(db, select(pupils.c.id).where(pupils.c.class_id.in_(class_ids)))
-    return delete_where(db, pupils, pupils.c.class_id.in_(class_ids))
+    return delete_pupils(db, select(pupils.c.id).where(pupils.c.class_id.in_(class_ids)))
 
 
 def delete_class(db: Session, class_id: int) -> int:

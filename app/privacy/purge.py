@@ -20,7 +20,7 @@ from app.db import Database
 from app.packs.models import Item
 from app.practice.models import Answer
 from app.privacy import audit
-from app.privacy.deletion import delete_pupils_of_classes, delete_where
+from app.privacy.deletion import delete_pupils, delete_where
 from app.privacy.models import PurgeRun
 from app.privacy.retention import DEFAULTS, Retention, answers_cutoff, policy_of
 
@@ -66,21 +66,32 @@ def _answers_of_school(school_id: int) -> ColumnElement[bool]:
     return _answers.c.pupil_id.in_(pupils_of_school.where(_classes.c.school_id == school_id))
 
 
-def _stale_classes(school_id: int, rules: Retention, at: datetime, cutoff: datetime | None) -> Any:
-    """Classes closed and quiet for the grace period, or quiet since the end of the last school year."""
-
-    def quiet_since(moment: datetime) -> ColumnElement[bool]:
-        newer_pupil = select(_pupils.c.id).where(_pupils.c.class_id == _classes.c.id, _pupils.c.created_at >= moment)
-        newer_answer = (
-            select(_answers.c.id)
-            .join(_pupils, _pupils.c.id == _answers.c.pupil_id)
-            .where(_pupils.c.class_id == _classes.c.id, _answers.c.created_at >= moment)
+def _stale_pupils(school_id: int, rules: Retention, at: datetime, cutoff: datetime | None) -> Any:
+    """Pupils of classes closed and quiet for the grace period, and pupils of a past school year
+    (joined before its end and answered nothing since) once its grace period is over."""
+    newer_pupil = select(_pupils.c.id).where(
+        _pupils.c.class_id == _classes.c.id, _pupils.c.created_at >= at - timedelta(days=rules.grace_days)
+    )
+    newer_answer = (
+        select(_answers.c.id)
+        .join(_pupils, _pupils.c.id == _answers.c.pupil_id)
+        .where(_pupils.c.class_id == _classes.c.id, _answers.c.created_at >= at - timedelta(days=rules.grace_days))
+    )
+    closed_and_quiet = select(_classes.c.id).where(
+        _classes.c.school_id == school_id,
+        _classes.c.is_open.is_(False),
+        _classes.c.created_at < at - timedelta(days=rules.grace_days),
+        ~exists(newer_pupil),
+        ~exists(newer_answer),
+    )
+    condition: ColumnElement[bool] = _pupils.c.class_id.in_(closed_and_quiet)
+    if cutoff is not None:
+        answered_since = select(_answers.c.id).where(
+            _answers.c.pupil_id == _pupils.c.id, _answers.c.created_at >= cutoff
         )
-        return and_(_classes.c.created_at < moment, ~exists(newer_pupil), ~exists(newer_answer))
-
-    closed = and_(_classes.c.is_open.is_(False), quiet_since(at - timedelta(days=rules.grace_days)))
-    condition = or_(closed, quiet_since(cutoff)) if cutoff is not None else closed
-    return select(_classes.c.id).where(_classes.c.school_id == school_id, condition)
+        condition = or_(condition, and_(_pupils.c.created_at < cutoff, ~exists(answered_since)))
+    in_school = select(_classes.c.id).where(_classes.c.school_id == school_id)
+    return select(_pupils.c.id).where(_pupils.c.class_id.in_(in_school), condition)
 
 
 def purge_school(db: Session, school: School, at: datetime, zone: ZoneInfo) -> SchoolPurge:
@@ -91,7 +102,7 @@ def purge_school(db: Session, school: School, at: datetime, zone: ZoneInfo) -> S
     cutoff = answers_cutoff(rules, at, zone)
     if cutoff is not None:
         done.answers = delete_where(db, _answers, and_(_answers_of_school(school.id), _answers.c.created_at < cutoff))
-    done.pupils = delete_pupils_of_classes(db, _stale_classes(school.id, rules, at, cutoff))
+    done.pupils = delete_pupils(db, _stale_pupils(school.id, rules, at, cutoff))
     done.free_text = _blank_free_text(db, school.id, at - timedelta(days=rules.free_text_days))
     done.audit_entries = audit.delete_older_than(db, school.id, at - timedelta(days=rules.audit_days))
     return done

@@ -56,7 +56,7 @@ def parse(values: dict[str, str]) -> Retention:
     numbers: dict[str, int] = {}
     for name, (low, high) in BOUNDS.items():
         raw = values.get(name, "").strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not raw.isdecimal() or len(raw) > 6 or not low <= int(raw) <= high:
             raise RetentionError(name)
         numbers[name] = int(raw)
     # 29 February would make the school year end only every fourth year.
@@ -87,3 +87,11 @@ def answers_cutoff(rules: Retention, at: datetime, zone: ZoneInfo) -> datetime |
 def purge_day(rules: Retention, year: int) -> date:
     """The day on which the answers of the school year ending in ``year`` are deleted."""
     return date(year, rules.year_end_month, rules.year_end_day) + timedelta(days=rules.grace_days)
+
+
+def next_purge(rules: Retention, today: date) -> tuple[date, date]:
+    """(end of the school year, the day its answers go) for the next such day from ``today``."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        if purge_day(rules, year) >= today:
+            return date(year, rules.year_end_month, rules.year_end_day), purge_day(rules, year)
+    raise AssertionError("a grace period of at most a year always leads to a day within two years")

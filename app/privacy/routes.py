@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
@@ -42,11 +44,13 @@ def _school_page(
     error: str | None,
     status: int = 200,
 ) -> Response:
+    language = lupe.renderer.language(request, principal)
+    today = now().astimezone(ZoneInfo(lupe.settings.timezone)).date()
     context = {
         "rules": rules,
         "bounds": retention.BOUNDS,
         "error": error,
-        "next_purge": retention.purge_day(rules, now().year),
+        "next_purge": [format_date(d, "long", locale=language) for d in retention.next_purge(rules, today)],
         "saved": request.query_params.get("saved") == "1",
     }
     return lupe.renderer.render(request, "privacy/school.html", context, principal=principal, status_code=status)

@@ -195,3 +195,19 @@ def test_lupe_export_writes_a_school(
     assert result.exit_code == 0, result.output
     assert "answers.csv" in zipfile.ZipFile(out).namelist()
     assert CliRunner().invoke(cli, ["export", "--school", "999", "--out", str(out)]).exit_code == 1
+
+
+def test_a_pupil_of_a_past_school_year_goes_while_the_class_goes_on(database: Database) -> None:
+    with database.writing() as db:
+        world = build_school(db, "Gamma")
+    class_id = world.class_ids[0]
+    date_class(database, class_id, "2026-05-04")
+    gone, staying = world.pupil_ids[:2]
+    with database.writing() as db:  # one pupil went on answering in the new school year
+        db.execute(update(Answer).where(Answer.pupil_id == staying).values(created_at=at("2026-09-10")))  # type: ignore[arg-type]
+    report = run_purge(database, zone=BERLIN, at=at("2026-10-28"))
+    assert report.schools[0].pupils == 0
+    report = run_purge(database, zone=BERLIN, at=at("2026-10-29"))
+    assert (report.schools[0].answers, report.schools[0].pupils) == (5, 1)
+    with database.read_session() as db:
+        assert db.get(Pupil, gone) is None and db.get(Pupil, staying) is not None

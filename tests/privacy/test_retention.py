@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.privacy.retention import DEFAULTS, Retention, RetentionError, answers_cutoff, parse, purge_day
+from app.privacy.retention import (
+    DEFAULTS,
+    Retention,
+    RetentionError,
+    answers_cutoff,
+    next_purge,
+    parse,
+    purge_day,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -20,6 +28,13 @@ def form(**changes: str) -> dict[str, str]:
 def test_defaults_fit_a_german_school_year() -> None:
     assert Retention(7, 31, 90, 30, 365) == DEFAULTS
     assert purge_day(DEFAULTS, 2026) == date(2026, 10, 29)
+
+
+def test_the_next_purge_day_is_today_or_later() -> None:
+    assert next_purge(DEFAULTS, date(2026, 10, 29)) == (date(2026, 7, 31), date(2026, 10, 29))
+    assert next_purge(DEFAULTS, date(2026, 10, 30)) == (date(2027, 7, 31), date(2027, 10, 29))
+    late = Retention(12, 31, 365, 30, 365)
+    assert next_purge(late, date(2026, 6, 1)) == (date(2025, 12, 31), date(2026, 12, 31))
 
 
 def test_answers_of_a_school_year_go_on_the_purge_day_not_before() -> None:
