@@ -34,7 +34,7 @@ test: install lint
 	$(BIN)/pytest
 
 test-fast: install
-	$(BIN)/pytest -m "not browser and not postgres"
+	$(BIN)/pytest -m "not browser and not postgres and not faults"
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations

@@ -75,7 +75,7 @@ def serve(
         "forwarded_allow_ips": forwarded_allow_ips,
     }
     settings = Settings(**{name: value for name, value in given.items() if value is not None})
-    problem = serving_problem(settings)
+    problem = serving_problem(settings) or data_folder_problem(settings)
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
@@ -119,6 +119,27 @@ def serving_problem(settings: Settings) -> str | None:
         return "LUPE_RELOAD_LESSONS is for pack authors and needs --workers 1"
     if settings.live_bus == "memory":
         return "LUPE_LIVE_BUS=memory keeps live events inside one process: use auto, postgres or redis"
+    return None
+
+
+def data_folder_problem(settings: Settings) -> str | None:
+    """Why the SQLite database's folder cannot be written (read-only, no permission), or None."""
+    if not settings.is_sqlite:
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = Path(make_url(settings.effective_database_url).database or "")
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=database.parent):
+            pass  # SQLite needs to create its -wal and -shm files beside the database
+        if database.exists() and not os.access(database, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as error:
+        return (
+            f"cannot write to {database.parent} ({error.strerror or error}): Lupe keeps its SQLite database "
+            "there; make the folder and lupe.sqlite3 writable for the user running Lupe, or set LUPE_DATA_DIR"
+        )
     return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,10 @@ def parse_local_time(value: str, timezone: str) -> datetime | None:
         raise AssignmentError("date_format") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    try:
+        moment.astimezone(UTC)  # stored in UTC: 0001-01-01T00:30 in Berlin has no UTC time
+    except OverflowError as error:
+        raise AssignmentError("date_format") from error
     return moment
 
 

@@ -178,7 +178,7 @@ def _tries(context: ItemContext) -> int:
     raw = context.block.attributes.values.get("tries")
     if raw is None:
         return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TRIES:
+    if not raw.isdecimal() or len(raw) > 6 or not 1 <= int(raw) <= MAX_TRIES:
         context.error(
             "ITEM013",
             N_("tries must be a whole number from 1 to %(max)d"),

@@ -42,16 +42,29 @@ def score_answer(pack: dict[str, Any], item: dict[str, Any], form: Form) -> Scor
     return SCORERS[item["type"]](pack, item, form)
 
 
+# Never kept from a form: NUL (PostgreSQL refuses it in text: a 500 and a lost answer), the other
+# control characters but tab and newlines, and direction overrides that make what a teacher reads
+# differ from what was typed (SECURITY.md #17).
+_UNSAFE_CHARACTERS = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
 def _one(form: Form, name: str) -> str:
     values = form.get(name) or [""]
-    return values[0]
+    return values[0].translate(_UNSAFE_CHARACTERS)
+
+
+def _small_number(raw: str) -> int | None:
+    """``raw`` as a whole number when it is a few decimal digits (int() refuses ² and 5,000-digit strings)."""
+    return int(raw) if raw.isdecimal() and len(raw) <= 6 else None
 
 
 def _confidence(item: dict[str, Any], form: Form) -> int | None:
     raw = _one(form, "confidence")
     if not item.get("confidence") or not raw:
         return None
-    if not raw.isdigit() or int(raw) not in CONFIDENCE_LEVELS:
+    if _small_number(raw) not in CONFIDENCE_LEVELS:
         raise AnswerError("confidence")
     return int(raw)
 
@@ -101,9 +114,10 @@ def _order(pack: dict[str, Any], item: dict[str, Any], form: Form) -> Scored:
     positions: dict[str, int] = {}
     for entry in entries:
         raw = _one(form, f"pos-{entry}")
-        if not raw.isdigit() or not 1 <= int(raw) <= len(entries):
+        number = _small_number(raw)
+        if number is None or not 1 <= number <= len(entries):
             raise AnswerError("order_positions")
-        positions[entry] = int(raw)
+        positions[entry] = number
     if sorted(positions.values()) != list(range(1, len(entries) + 1)):
         raise AnswerError("order_positions")
     given = sorted(entries, key=lambda e: positions[e])
@@ -123,7 +137,7 @@ def _short(pack: dict[str, Any], item: dict[str, Any], form: Form) -> Scored:
 def _clue(pack: dict[str, Any], item: dict[str, Any], form: Form) -> Scored:
     """Clues found minus words wrongly marked, as shares; right when every clue and nothing else is marked."""
     tokens = item["tokens"]
-    chosen = sorted({int(v) for v in form.get("word", []) if v.isdigit() and int(v) < len(tokens)})
+    chosen = sorted({n for n in map(_small_number, form.get("word", [])) if n is not None and n < len(tokens)})
     if not chosen:
         raise AnswerError("choose_some")
     found = {tokens[i]["span"] for i in chosen if tokens[i]["span"] >= 0}

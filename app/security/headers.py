@@ -58,7 +58,7 @@ class SecurityMiddleware:
                 await self._refuse(send, 403, "Cross-site request refused. / Anfrage von fremder Seite abgelehnt.")
                 return
             length = headers.get("content-length", "0")
-            if not length.isdigit() or int(length) > max_body:
+            if not length.isdecimal() or len(length) > 15 or int(length) > max_body:
                 await self._refuse(send, 413, "Request too large. / Anfrage zu groß.")
                 return
         started = False
