@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     generator = "wrk" if use_wrk else "asyncio"
     database_url = os.environ.get("LUPE_DATABASE_URL", "")
     started = time.monotonic()
+    load_before = os.getloadavg()
     scenarios: dict[str, Any] = {}
     with target(database_url) as run_target:
         settings = run_target.settings()
@@ -116,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         "wrk": wrk_version(wrk_path()) if use_wrk else None,
         "uvicorn": ctx.uvicorn,
         "seconds": round(time.monotonic() - started, 1),
+        # The machine is shared: other work running at the same time shows here (2 cores: above 2 is queueing).
+        "load_average_1_5_15_min": {
+            "start": [round(x, 2) for x in load_before],
+            "end": [round(x, 2) for x in os.getloadavg()],
+        },
         "command": "make bench" + (" (LUPE_DATABASE_URL=postgresql…)" if run_target.dialect == "postgresql" else ""),
     }
     write(Path(args.output), scenarios, machine({"nproc": os.cpu_count()}), run_info)
@@ -125,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     broken = [name for name, f in scenarios.items() if "error" in f]
     print(
         f"\n{len(missed)} budget(s) missed{': ' + ', '.join(missed) if missed else ''}; "
-        f"{len(broken)} scenario error(s); {run_info['seconds']:.0f} s; written to {args.output}"
+        f"{len(broken)} scenario error(s); {run_info['seconds']:.0f} s; load average {load_before[0]:.1f} at the "
+        f"start, {os.getloadavg()[0]:.1f} at the end; written to {args.output}"
     )
     if broken:
         return 2

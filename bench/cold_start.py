@@ -35,16 +35,18 @@ def first_answer(ctx: Context, server: Server, pupil: int, deadline: float = 30)
     """Seconds from the process start until an answer is acknowledged."""
     pack, key = ctx.world.take(pupil)
     request = answer_request(ctx.world.load.cookies[pupil], pack, key, server.port)
+    last: object = "no connection"
     while time.monotonic() - server.started < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited during start")
         try:
-            if post(server.port, request) == 200:
+            last = post(server.port, request)
+            if last == 200:
                 return time.monotonic() - server.started
-        except (ConnectionError, OSError, http.client.HTTPException):
-            pass
+        except (ConnectionError, OSError, http.client.HTTPException) as error:
+            last = type(error).__name__
         time.sleep(0.01)
-    raise RuntimeError(f"no answer acknowledged within {deadline} s")
+    raise RuntimeError(f"{server.name}: no answer acknowledged within {deadline} s (last: {last})")
 
 
 def run(ctx: Context) -> dict[str, dict[str, Any]]:

@@ -123,7 +123,7 @@ def warm_up(ctx: Context, pupils: int = 4) -> None:
         steps.append(page_request(cookie, f"/play/{pack}/items/{key}", port))
         steps.append(answer_request(cookie, pack, key, port))
     teacher = {"Cookie": f"lupe_session={world.teacher_cookie}", **BROWSER_HEADERS}
-    for class_id in (world.report_class_id, world.live_class_id):
+    for class_id in (world.report_class_id, world.live_rooms[0].class_id):
         steps.append({"m": "GET", "p": f"/teacher/classes/{class_id}", "h": teacher})
         steps.append({"m": "GET", "p": f"/teacher/classes/{class_id}/progress", "h": {**teacher, "HX-Request": "true"}})
     result = run_loadgen(

@@ -67,7 +67,7 @@ def run(ctx: Context) -> dict[str, dict[str, Any]]:
             context.add_cookies([{"name": "lupe_session", "value": world.load.cookies[0], "url": server.base}])
             page = context.new_page()
             traffic = Traffic(context.new_cdp_session(page))
-            page.goto(f"{server.base}/play/{world.live_assignment_id}/items/{key}", wait_until="networkidle")
+            page.goto(f"{server.base}/play/{world.demo_assignments[0]}/items/{key}", wait_until="networkidle")
             page.wait_for_timeout(300)
             first = traffic.take()
             # Selectors by behaviour (htmx attributes), not by class names that templates may rename.

@@ -22,6 +22,7 @@ HEADLINE = {
     "school_load": ("p99_ms", "p99 {:.1f} ms"),
     "burst_1000": ("p99_ms", "p99 {:.1f} ms"),
     "live_latency": ("p95_ms", "p95 {:.0f} ms"),
+    "live_latency_2_processes": ("p95_ms", "p95 {:.0f} ms"),
     "page_weight": ("first_load_bytes", "{:.0f} B"),
     "cold_start": ("seconds", "{:.2f} s"),
     "idle_rss": ("mb", "{:.1f} MB"),
@@ -141,6 +142,12 @@ def table(scenarios: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _live(f: dict[str, Any]) -> str:
+    streams = f.get("streams_by_process")
+    spread = f", streams per process {[p['streams'] for p in streams.values()]}" if streams and len(streams) > 1 else ""
+    return f" (p50 {f['p50_ms']} ms, max {f['max_ms']} ms, {f['samples']} samples, unseen {f['unseen']}{spread})"
+
+
 def _details(name: str, f: dict[str, Any]) -> str:
     parts = {
         "answer_throughput": lambda: (
@@ -152,6 +159,8 @@ def _details(name: str, f: dict[str, Any]) -> str:
         "burst_1000": lambda: f" (errors {f['errors']}, lost {f['lost']})",
         "page_weight": lambda: f", {f['requests']} requests; next item {f['next_item_bytes']} B",
         "class_report": lambda: f" (fragment {f['fragment_ms']} ms)",
+        "live_latency": lambda: _live(f),
+        "live_latency_2_processes": lambda: _live(f),
     }
     try:
         return parts[name]() if name in parts else ""

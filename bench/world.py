@@ -13,9 +13,10 @@ from itertools import islice
 from sqlalchemy import func, insert, select
 from sqlmodel import Session, col
 
+from app.accounts.models import Account, Role
 from app.accounts.services import create_school_with_admin
 from app.classroom.assignments import create_assignment
-from app.classroom.models import Pupil
+from app.classroom.models import AssignmentKind, Pupil
 from app.classroom.services import create_class
 from app.clock import now
 from app.db import Database
@@ -27,7 +28,7 @@ from app.practice.models import Answer
 from app.security.sessions import SessionCookies
 from app.settings import Settings
 from bench import packgen
-from bench.config import BIG_PACK_ITEMS, CLASS_SIZE, DEMO_PACK, LOAD_PUPILS
+from bench.config import BIG_PACK_ITEMS, CLASS_SIZE, DEMO_PACK, LIVE_ROOMS, LOAD_PUPILS
 
 BIG_PACK = "bench-200"
 
@@ -36,6 +37,16 @@ BIG_PACK = "bench-200"
 class Pupils:
     ids: list[str]
     cookies: list[str]
+
+
+@dataclass
+class LiveRoom:
+    """A class of 30 with a live lesson of the big pack, and a teacher of its own (streams are capped per person)."""
+
+    class_id: int
+    assignment_id: int
+    teacher_cookie: str
+    pupils: Pupils
 
 
 @dataclass
@@ -49,10 +60,9 @@ class World:
     load: Pupils  # LOAD_PUPILS pupils in classes of 30; both packs given to each class
     report_class_id: int  # 30 pupils × 200 answers in the big pack
     report_assignment_id: int
-    live_class_id: int  # 30 pupils, the demo pack given to the class
-    live_assignment_id: int
-    live: Pupils
+    live_rooms: list[LiveRoom]  # live lessons in the lobby, each used by one live_latency run
     big_assignments: list[int] = field(default_factory=list)  # per load pupil: their class's big-pack assignment
+    demo_assignments: list[int] = field(default_factory=list)  # per load pupil: their class's demo-pack assignment
     _next_item: list[int] = field(default_factory=list)
 
     def take(self, pupil: int) -> tuple[int, str]:
@@ -98,10 +108,15 @@ def seed_world(database: Database, settings: Settings) -> World:
         big_keys = _keys(db, big.id)
         school_id, teacher_id = admin.school_id, admin.id
 
-        def new_class(name: str, pupils: int, packs: list[int]) -> tuple[int, Pupils, list[int]]:
-            school_class = create_class(db, school_id=school_id, teacher_id=teacher_id, name=name)
+        def new_class(
+            name: str, pupils: int, packs: list[int], *, teacher: int = teacher_id, kind: str = "practice"
+        ) -> tuple[int, Pupils, list[int]]:
+            school_class = create_class(db, school_id=school_id, teacher_id=teacher, name=name)
             assert school_class.id is not None
-            assignments = [create_assignment(db, class_id=school_class.id, pack_id=pack_id).id for pack_id in packs]
+            assignments = [
+                create_assignment(db, class_id=school_class.id, pack_id=pack_id, kind=AssignmentKind(kind)).id
+                for pack_id in packs
+            ]
             ids = [secrets.token_hex(12) for _ in range(pupils)]
             for number, pupil_id in enumerate(ids):
                 db.add(
@@ -117,15 +132,32 @@ def seed_world(database: Database, settings: Settings) -> World:
 
         load = Pupils([], [])
         big_assignments: list[int] = []
+        demo_assignments: list[int] = []
         for number, start in enumerate(range(0, LOAD_PUPILS, CLASS_SIZE)):
-            _, pupils, (big_assignment, _demo) = new_class(
+            _, pupils, (big_assignment, demo_assignment) = new_class(
                 f"Last {number + 1:02d}", min(CLASS_SIZE, LOAD_PUPILS - start), [big.pack_id, demo.id]
             )
             load.ids += pupils.ids
             load.cookies += pupils.cookies
             big_assignments += [big_assignment] * len(pupils.ids)
+            demo_assignments += [demo_assignment] * len(pupils.ids)
         report_class_id, report_pupils, (report_assignment_id,) = new_class("Bericht 9c", CLASS_SIZE, [big.pack_id])
-        live_class_id, live, (live_assignment_id,) = new_class("Live 7a", CLASS_SIZE, [demo.id])
+        live_rooms = []
+        for number in range(LIVE_ROOMS):
+            teacher = Account(
+                school_id=school_id,
+                email=f"live-{number + 1}-{secrets.token_hex(3)}@schule.example",
+                display_name=f"Live {number + 1}",
+                password_hash="!",  # never signs in with a password: the bench gives it a session
+                role=Role.teacher.value,
+            )
+            db.add(teacher)
+            db.flush()
+            assert teacher.id is not None
+            class_id, pupils, (assignment_id,) = new_class(
+                f"Live {number + 1:02d}", CLASS_SIZE, [big.pack_id], teacher=teacher.id, kind="live"
+            )
+            live_rooms.append(LiveRoom(class_id, assignment_id, cookies.start(db, account_id=teacher.id), pupils))
         item_ids: dict[str, int] = dict(
             db.execute(select(col(Item.key), col(Item.id)).where(col(Item.pack_version_id) == big.id)).tuples().all()
         )
@@ -155,10 +187,9 @@ def seed_world(database: Database, settings: Settings) -> World:
         load=load,
         report_class_id=report_class_id,
         report_assignment_id=report_assignment_id,
-        live_class_id=live_class_id,
-        live_assignment_id=live_assignment_id,
-        live=live,
+        live_rooms=live_rooms,
         big_assignments=big_assignments,
+        demo_assignments=demo_assignments,
         _next_item=[0] * len(load.ids),
     )
 
