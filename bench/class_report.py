@@ -28,10 +28,13 @@ def _series(ctx: Context, path: str, headers: dict[str, str]) -> tuple[list[floa
 def run(ctx: Context) -> dict[str, dict[str, Any]]:
     world = ctx.world
     teacher = {**BROWSER_HEADERS, "Cookie": f"lupe_session={world.teacher_cookie}"}
-    page = f"/teacher/classes/{world.report_class_id}"
+    # The class report itself (per pupil and per item figures, heat map, distributions), and the
+    # class page's progress fragment that live screens re-fetch.
+    page = f"/teacher/assignments/{world.report_assignment_id}/report"
+    progress = f"/teacher/classes/{world.report_class_id}/progress"
     with lupe_server(ctx):
         full, full_bytes = _series(ctx, page, teacher)
-        fragment, fragment_bytes = _series(ctx, page + "/progress", {**teacher, "HX-Request": "true"})
+        fragment, fragment_bytes = _series(ctx, progress, {**teacher, "HX-Request": "true"})
     return {
         "class_report": {
             "ms": rounded(median(full), 2),
