@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -23,6 +24,12 @@ class Bar:
 
 def distribution_svg(bars: Sequence[Bar], *, title: str) -> Markup:
     """Horizontal bars, one per answer: how many chose it; the right answer marked ✓."""
+    return _distribution_svg(tuple(bars), title)
+
+
+@lru_cache(maxsize=4096)
+def _distribution_svg(bars: tuple[Bar, ...], title: str) -> Markup:
+    # A report draws every item's bars on every load; most counts have not changed since the last one.
     labels = [("✓ " if bar.right else "") + shorten(bar.label, 30) for bar in bars]
     left = max([text_width(label) for label in labels] + [30]) + 10
     most = max([bar.count for bar in bars] + [1])

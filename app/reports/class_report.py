@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.reports.answers import Settled
-from app.reports.heatmap import HeatMap, TechniqueAnswer, technique_heat_map
+from app.reports.heatmap import HeatMap, counted_heat_map
 from app.reports.items import ItemStatistics, item_statistics
 from app.reports.scores import (
     Calibration,
@@ -102,8 +102,8 @@ def build_class_report(
             len(calibrated), mean_of(c.brier for c in calibrated), mean_of(c.over_confidence for c in calibrated)
         ),
         items=_items(items, pupils, answers, list(compiled.get("verdicts") or [])),
-        heat=technique_heat_map(
-            _technique_answers(items, answers, column_of), [WHOLE_CLASS, *dict.fromkeys(column_of.values())]
+        heat=counted_heat_map(
+            _technique_counts(items, answers, column_of), [WHOLE_CLASS, *dict.fromkeys(column_of.values())]
         ),
     )
 
@@ -176,16 +176,19 @@ def distribution(item: dict[str, Any], chosen: Mapping[str, int], verdicts: list
     return [(o["id"], chosen.get(o["id"], 0), bool(o["correct"])) for o in item["options"]]
 
 
-def _technique_answers(
+def _technique_counts(
     items: Sequence[dict[str, Any]], answers: Mapping[str, Mapping[str, Settled]], column_of: Mapping[str, str]
-) -> list[TechniqueAnswer]:
-    tagged = {item["key"]: item["techniques"] for item in items if item.get("techniques")}
-    result = []
+) -> Counter[tuple[str, tuple[str, ...], bool]]:
+    """Scored answers to items with techniques, counted by (column, the item's techniques, right)."""
+    tagged = {item["key"]: tuple(item["techniques"]) for item in items if item.get("techniques")}
+    counts: Counter[tuple[str, tuple[str, ...], bool]] = Counter()
     for pupil_id, mine in answers.items():
+        column = column_of.get(pupil_id)
         for key, answer in mine.items():
-            if key in tagged and answer.is_correct is not None:
+            techniques = tagged.get(key)
+            if techniques is not None and answer.is_correct is not None:
                 right = bool(answer.is_correct)
-                result.append(TechniqueAnswer(WHOLE_CLASS, tagged[key], right))
-                if pupil_id in column_of:
-                    result.append(TechniqueAnswer(column_of[pupil_id], tagged[key], right))
-    return result
+                counts[(WHOLE_CLASS, techniques, right)] += 1
+                if column is not None:
+                    counts[(column, techniques, right)] += 1
+    return counts

@@ -50,11 +50,16 @@ class HeatMap:
 
 def technique_heat_map(answers: Iterable[TechniqueAnswer], columns: Sequence[str]) -> HeatMap:
     """Count wrong answers per technique and column; an item with two techniques counts in both rows."""
-    counted = Counter((t, a.column, a.right) for a in answers for t in dict.fromkeys(a.techniques))
+    return counted_heat_map(Counter((a.column, tuple(a.techniques), a.right) for a in answers), columns)
+
+
+def counted_heat_map(counts: Mapping[tuple[str, tuple[str, ...], bool], int], columns: Sequence[str]) -> HeatMap:
+    """The heat map from answers already counted by (column, techniques of the item, right)."""
     cells: dict[tuple[str, str], Cell] = {}
-    for (technique, column, right), n in counted.items():
-        cell = cells.get((technique, column), Cell())
-        cells[(technique, column)] = Cell(cell.wrong + (0 if right else n), cell.total + n)
+    for (column, techniques, right), n in counts.items():
+        for technique in dict.fromkeys(techniques):
+            cell = cells.get((technique, column), Cell())
+            cells[(technique, column)] = Cell(cell.wrong + (0 if right else n), cell.total + n)
     seen = {technique for technique, _ in cells}
     rows = [t for t in TECHNIQUES if t in seen] + sorted(seen - set(TECHNIQUES))
     return HeatMap(rows, list(columns), cells)
