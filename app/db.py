@@ -15,18 +15,22 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITER_BATCH = 256
+ANSWER_KEY = ("pupil_id", "assignment_id", "item_key", "attempt")  # unique: a retry stores nothing
 
 
 def create_db_engine(url: str, *, pool_size: int = 20) -> Engine:
@@ -80,6 +84,13 @@ class Database:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(create_db_engine(settings.effective_database_url))
+
+    async def run_reads(self, reads: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a request's blocking reads: in place on SQLite (fast local calls), in a worker thread
+        on PostgreSQL, where each network round trip on the event loop would stall every request."""
+        if self.engine.dialect.name == "sqlite":
+            return reads(*args, **kwargs)
+        return await run_in_threadpool(reads, *args, **kwargs)
 
     def read_session(self) -> Session:
         """A session for reading; writes through it may wait on SQLite."""
@@ -170,22 +181,38 @@ class AnswerWriter:
                 except queue.Empty:
                     break
                 if entry is None:
-                    self._write(batch)
+                    self._write_safely(batch)
                     return
                 batch.append(entry)
+            self._write_safely(batch)
+
+    def _write_safely(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
+        """Write a batch; whatever goes wrong, no request is left waiting and the writer lives on."""
+        try:
             self._write(batch)
+        except Exception as error:
+            log.exception("answer writer failed on a batch")
+            for _, future in batch:
+                _resolve(future, error=RuntimeError(f"answer could not be stored: {error}"))
 
     def _write(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
         try:
             with self.engine.begin() as connection:
-                results = [self._insert(connection, values) for values, _ in batch]
+                results = self._insert(connection, [values for values, _ in batch])
+        except (OperationalError, InterfaceError) as error:
+            # The database is away, locked or full: every waiting request gets it (the 503 page), at once;
+            # trying the rows one by one would make each wait out the outage again.
+            log.warning("answers could not be stored, database unavailable: %s", error.orig)
+            for _, future in batch:
+                _resolve(future, error=error)
+            return
         except Exception:
             # One bad row (say, a pupil deleted meanwhile) must not fail its neighbours.
             if len(batch) > 1:
                 for entry in batch:
                     self._write([entry])
                 return
-            _resolve(batch[0][1], error=True)
+            _resolve(batch[0][1], error=RuntimeError("answer could not be stored"))
             log.exception("answer could not be stored")
             return
         for (_, future), inserted in zip(batch, results, strict=True):
@@ -202,26 +229,34 @@ class AnswerWriter:
             except Exception:  # counting must never stop the writer
                 log.exception("answer writer hook failed")
 
-    def _insert(self, connection: Any, values: dict[str, Any]) -> bool:
+    def _insert(self, connection: Any, rows: list[dict[str, Any]]) -> list[bool]:
+        """Insert a batch in one statement; for each row, whether it is new (of equal keys, only the first)."""
         from app.practice.models import Answer
 
+        table: Any = Answer.__table__  # type: ignore[attr-defined]
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         statement = (
-            dialect.insert(Answer.__table__)  # type: ignore[attr-defined]
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["pupil_id", "assignment_id", "item_key", "attempt"])
-            .returning(Answer.__table__.c.id)  # type: ignore[attr-defined]
+            dialect.insert(table)
+            .on_conflict_do_nothing(index_elements=list(ANSWER_KEY))
+            .returning(*(table.c[name] for name in ANSWER_KEY))
         )
-        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
-        return connection.execute(statement).first() is not None
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT. A list of rows runs as
+        # one multi-row INSERT (SQLAlchemy's "insertmanyvalues"); the statement compiles once for every batch.
+        new = {tuple(row) for row in connection.execute(statement, rows)}
+        results = []
+        for values in rows:
+            key = tuple(values[name] if name in values else table.c[name].default.arg for name in ANSWER_KEY)
+            results.append(key in new)
+            new.discard(key)
+        return results
 
 
-def _resolve(future: asyncio.Future[bool], *, result: bool = False, error: bool = False) -> None:
+def _resolve(future: asyncio.Future[bool], *, result: bool = False, error: Exception | None = None) -> None:
     def settle() -> None:
         if future.done():
             return
-        if error:
-            future.set_exception(RuntimeError("answer could not be stored"))
+        if error is not None:
+            future.set_exception(error)
         else:
             future.set_result(result)
 

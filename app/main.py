@@ -25,6 +25,7 @@ from app.packs.print_routes import router as print_router
 from app.packs.routes import router as packs_router
 from app.packs.teacher_routes import router as pack_library_router
 from app.packs.watch import watch_lessons
+from app.practice.routes import ANSWER_ROUTE
 from app.practice.routes import router as practice_router
 from app.privacy.purge import daily_purge
 from app.privacy.routes import router as privacy_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         privacy_router,
     ):
         app.include_router(router)
+    app.router.routes.insert(0, ANSWER_ROUTE)  # the answer burst's hot path is matched first
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
     app.add_middleware(GZipMiddleware, minimum_size=600, compresslevel=5)

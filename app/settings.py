@@ -77,9 +77,7 @@ class Settings(BaseSettings):
         description="How live events reach other processes: memory (one process), postgres (LISTEN/NOTIFY), "
         "redis; auto is postgres on PostgreSQL, else memory.",
     )
-    redis_url: str = Field(
-        default="", description="Redis for LUPE_LIVE_BUS=redis. Example: redis://127.0.0.1:6379/0"
-    )
+    redis_url: str = Field(default="", description="Redis for LUPE_LIVE_BUS=redis. Example: redis://127.0.0.1:6379/0")
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -6,11 +6,11 @@ Block names are always chosen by the route's code, never taken from the request.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from zoneinfo import ZoneInfo
 from contextvars import ContextVar
+from datetime import datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape

@@ -109,7 +109,14 @@ def create_engine_for(url: str):  # noqa: ANN201
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-key", lessons_dir=LESSONS)
+    # No daily purge in the background: tests that compare every row before and after must see only their own writes.
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        secret_key="test-secret-key",
+        lessons_dir=LESSONS,
+        purge_daily=False,
+    )
 
 
 @pytest.fixture

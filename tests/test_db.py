@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.classroom.models import Assignment, Class, Pupil
 from app.clock import now
@@ -112,3 +113,73 @@ def test_sqlite_connections_use_wal_and_foreign_keys(settings: Settings) -> None
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     database.close()
+
+
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_batch_is_one_insert_and_a_doubled_answer_in_it_is_stored_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(create_db_engine(settings.effective_database_url))
+    pupil_ids, target, items = seed(database, 20)
+    inserts: list[str] = []
+    event.listen(
+        database.writer.engine,
+        "before_cursor_execute",
+        lambda _c, _cursor, statement, *_: inserts.append(statement) if statement.startswith("INSERT") else None,
+    )
+
+    async def burst() -> list[bool]:
+        monkeypatch.setattr(database.writer, "start", lambda: None)  # queue the whole burst: one batch
+        calls = [database.writer.store(answer(p, target, items[0])) for p in pupil_ids]
+        doubled = database.writer.store(answer(pupil_ids[0], target, items[0], "Fake"))
+        waiting = asyncio.gather(*calls, doubled)
+        await asyncio.sleep(0.05)
+        monkeypatch.undo()
+        database.writer.start()
+        return await waiting
+
+    results = asyncio.run(burst())
+    assert results == [True] * 20 + [False]
+    assert len(inserts) == 1
+    with database.read_session() as db:
+        assert db.execute(select(func.count()).select_from(Answer)).scalar_one() == 20
+        assert db.execute(select(func.count()).select_from(Answer).where(Answer.choice == "Fake")).scalar_one() == 0
+    database.close()
+
+
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_request_reads_leave_the_event_loop_on_postgresql_only(settings: Settings) -> None:
+    database = Database(create_db_engine(settings.effective_database_url))
+
+    async def where() -> str:
+        return await database.run_reads(lambda: threading.current_thread().name)
+
+    ran_in = asyncio.run(where())
+    expected_main = database.engine.dialect.name == "sqlite"
+    assert (ran_in == threading.main_thread().name) is expected_main
+    database.close()
+
+
+def test_a_failure_after_the_commit_leaves_no_request_waiting(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the writer's bookkeeping must not kill its thread and hang every pupil after it."""
+    database = Database.from_settings(settings)
+    calls = iter([[], [True]])  # the first batch comes back without its result: a bug after the commit
+    monkeypatch.setattr(type(database.writer), "_insert", lambda _self, _connection, _rows: next(calls))
+
+    async def two_batches() -> list[object]:
+        first = await asyncio.gather(database.writer.store({"assignment_id": 1}), return_exceptions=True)
+        second = await asyncio.wait_for(database.writer.store({"assignment_id": 2}), timeout=10)
+        return [*first, second]
+
+    try:
+        first, second = asyncio.run(two_batches())
+    finally:
+        database.close()
+    assert isinstance(first, RuntimeError)  # told it failed, not left hanging
+    assert second is True  # and the writer still works

@@ -66,11 +66,11 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self._record({**scope, "root_path": root_path}, status, time.perf_counter() - started)
+            self._record(scope, root_path, status, time.perf_counter() - started)
             request_id.reset(token)
 
-    def _record(self, scope: Scope, status: int, seconds: float) -> None:
-        route = route_template(scope)
+    def _record(self, scope: Scope, root_path: str, status: int, seconds: float) -> None:
+        route = route_template(scope, root_path)
         method = scope["method"] if scope["method"] in METHODS else "OTHER"  # bounded labels
         if self.metrics is not None:
             self.metrics.observe_request(method, route, status, seconds)
@@ -86,13 +86,13 @@ class ObservabilityMiddleware:
             )
 
 
-def route_template(scope: Scope) -> str:
+def route_template(scope: Scope, root_path: str = "") -> str:
     """The template of the route that served ``scope`` (``/join/{code}``), never its path."""
     route = scope.get("route")
     if route is None:  # a mount (static files), refused before routing, or no route at all
-        app = scope.get("app")
-        routes = getattr(getattr(app, "router", None), "routes", ())
-        route = next((r for r in routes if r.matches(scope)[0] is Match.FULL), None)
+        routes = getattr(getattr(scope.get("app"), "router", None), "routes", ())
+        original = {**scope, "root_path": root_path}  # as it arrived, before a mount changed it
+        route = next((r for r in routes if r.matches(original)[0] is Match.FULL), None)
     if route is None:
         return UNMATCHED
     return str(getattr(route, "path_format", None) or getattr(route, "path", UNMATCHED))

@@ -10,7 +10,10 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from app.classroom.assignments import assignments_of
 from app.classroom.models import AssignmentKind
@@ -39,11 +42,15 @@ MAX_ANSWER_BODY = 16_384
 class Playable:
     """An assignment as one pupil plays it: the compiled pack version and the items they see."""
 
-    def __init__(self, db: Session, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int) -> None:
+    def __init__(self, db: Session | Connection, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int) -> None:
         self.grant: PlayGrant = check_pupil_plays(db, pupil, assignment_id)
         self.assignment_id = assignment_id
         self.target = Target(pupil.id, assignment_id, self.grant.pack_id)
-        self.compiled = lupe.packs.get(db, self.grant.version_id)
+        if isinstance(db, Session):
+            self.compiled = lupe.packs.get(db, self.grant.version_id)
+        else:  # the cache needs a session only to load a version it has not seen yet
+            with Session(bind=db) as session:
+                self.compiled = lupe.packs.get(session, self.grant.version_id)
         self.items = visible_items(self.compiled, allow_reflection=self.grant.allow_reflection)
 
     def item(self, key: str) -> dict[str, Any]:
@@ -127,13 +134,10 @@ def _item_context(
 
 
 @router.get("/play/{assignment_id}/items/{item_key}")
-async def item_page(
-    request: Request, lupe: LupeDep, db: DbDep, principal: PrincipalDep, assignment_id: int, item_key: str
-) -> Response:
-    pupil = require_pupil(principal)
-    playable = Playable(db, lupe, pupil, assignment_id)
-    item = playable.item(item_key)
-    context = _item_context(playable, item, answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id))
+async def item_page(request: Request, lupe: LupeDep, assignment_id: int, item_key: str) -> Response:
+    token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
+    principal, playable, answers = await lupe.db.run_reads(read_item, lupe, token_hash, assignment_id, item_key)
+    context = _item_context(playable, playable.item(item_key), answers)
     block = "item" if is_htmx(request) else None
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
@@ -147,33 +151,57 @@ async def answer_endpoint(request: Request) -> Response:
     lupe: LupeServices = request.app.state.lupe
     token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
     await request.body()  # read a slow client's body before holding a database connection
-    with lupe.db.read_session() as db:
+    assignment_id, item_key = request.path_params["assignment_id"], request.path_params["item_key"]
+    principal, playable, answers = await lupe.db.run_reads(
+        read_item, lupe, token_hash, assignment_id, item_key, answering=True
+    )
+    return await answer_item(request, lupe, principal, playable, answers, item_key)
+
+
+def read_item(
+    lupe: LupeServices, token_hash: str | None, assignment_id: int, item_key: str, *, answering: bool = False
+) -> tuple[Principal, Playable, dict[str, StoredAnswer]]:
+    """Who asks, the item if they may see it, and their tries: one connection, handed back at the end.
+
+    Blocking calls, so that on PostgreSQL they run off the event loop (``Database.run_reads``).
+    """
+    # A Core connection, not a Session: on this path the Session's bookkeeping cost more than the queries.
+    with lupe.db.engine.connect() as db:
         principal = load_principal(db, token_hash)
-        return await answer_item(
-            request, lupe, db, principal, request.path_params["assignment_id"], request.path_params["item_key"]
-        )
+        pupil = require_pupil(principal)
+        playable = Playable(db, lupe, pupil, assignment_id)
+        if answering and playable.grant.kind == AssignmentKind.live:
+            raise NotVisible  # live answers go to the live lesson, which paces them
+        playable.item(item_key)
+        return principal, playable, answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id, item_key=item_key)
 
 
-router.add_route("/play/{assignment_id:int}/items/{item_key}", answer_endpoint, methods=["POST"])
+# Not on ``router``: create_app puts it first among the app's routes. Behind FastAPI's included
+# routers, finding it cost more than a sixth of an answer, and FastAPI would not name it in the
+# scope, so the access log would match every route once more to find its template.
+ANSWER_ROUTE = Route("/play/{assignment_id:int}/items/{item_key}", answer_endpoint, methods=["POST"])
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
     body = await request.body()
-    return parse_qs(body[:MAX_ANSWER_BODY].decode("utf-8", "replace"), max_num_fields=200)
+    try:
+        return parse_qs(body[:MAX_ANSWER_BODY].decode("utf-8", "replace"), max_num_fields=200)
+    except ValueError as error:  # more fields than any item's form has: not a form Lupe sent
+        raise HTTPException(400) from error
 
 
 async def answer_item(
-    request: Request, lupe: LupeServices, db: Session, principal: Principal, assignment_id: int, item_key: str
+    request: Request,
+    lupe: LupeServices,
+    principal: Principal,
+    playable: Playable,
+    answers: dict[str, StoredAnswer],
+    item_key: str,
 ) -> Response:
     """Store the try once and show what follows: a hint and another try, or the feedback."""
-    pupil = require_pupil(principal)
-    playable = Playable(db, lupe, pupil, assignment_id)
-    if playable.grant.kind == AssignmentKind.live:
-        raise NotVisible  # live answers go to the live lesson, which paces them
     item = playable.item(item_key)
     form = await read_form(request)
     block = "item" if is_htmx(request) else None
-    answers = answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id)
     stored = answers.get(item_key)
     attempt = (stored.attempt if stored else 0) + 1
     # The form says which try it is; a retried or doubled request names a try already stored
@@ -188,25 +216,27 @@ async def answer_item(
             return lupe.renderer.render(
                 request, "practice/item.html", context, principal=principal, block=block, status_code=422
             )
-        item_id = playable.compiled["item_ids"][item_key]
-        db.rollback()  # give the connection back to the pool while waiting for the writer
         stored = await store_try(
             lupe.db,
             playable.target,
             item=item,
-            item_id=item_id,
+            item_id=playable.compiled["item_ids"][item_key],
             scored=scored,
             attempt=attempt,
             final=is_final(item, scored, attempt),
         )
-        if stored is not None:
+        if stored is not None:  # the writer stored this very try: it is what the pupil sees
             answers[item_key] = stored
     if stored is None or stored.attempt != attempt:
         # Nothing new was stored here: show what is stored, from a snapshot that includes the writer's commits.
-        with lupe.db.read_session() as fresh:
-            answers = answers_of(fresh, pupil_id=pupil.id, assignment_id=assignment_id)
+        answers = await lupe.db.run_reads(_stored_answers, lupe, playable.target, item_key)
     context = _item_context(playable, item, answers)
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
+
+
+def _stored_answers(lupe: LupeServices, target: Target, item_key: str) -> dict[str, StoredAnswer]:
+    with lupe.db.engine.connect() as db:
+        return answers_of(db, pupil_id=target.pupil_id, assignment_id=target.assignment_id, item_key=item_key)
 
 
 @router.get("/play/{assignment_id}/summary")

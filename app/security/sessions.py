@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlmodel import Session
 from starlette.responses import Response
 
@@ -134,7 +134,7 @@ class SessionCookies:
         )
 
 
-def load_principal(db: Session, token_hash: str | None) -> Principal:
+def load_principal(db: Session | Connection, token_hash: str | None) -> Principal:
     """Who holds the session ``token_hash``, in one query; anonymous when unknown, expired or disabled."""
     if token_hash is None:
         return ANONYMOUS

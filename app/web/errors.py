@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import RedirectResponse, Response
@@ -66,6 +66,12 @@ def install_error_pages(app: FastAPI) -> None:
         response = error_page(request, 503, "unavailable")
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.exception_handler(DataError)
+    async def refused_by_database(request: Request, _exc: DataError) -> Response:
+        # A value the database cannot hold (PostgreSQL: NUL in text): bad input, and the write was rolled back.
+        log.info("value refused by the database on %s %s", request.method, request.url.path)
+        return error_page(request, 400, "bad_request")
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _exc: RequestValidationError) -> Response:

@@ -10,7 +10,7 @@ import pytest
 from app.packs.library import check_folder, pack_folders
 from tests.conftest import LESSONS, PASSWORD
 from tests.e2e.conftest import Watch, check_accessibility
-from tests.e2e.test_class_story import give_pack, expect, join_as_pupil
+from tests.e2e.test_class_story import expect, give_pack, join_as_pupil
 
 pytestmark = pytest.mark.browser
 

@@ -79,11 +79,12 @@ def test_the_writer_reports_stored_answers_and_batch_sizes(monkeypatch: pytest.M
     """Only new rows count: a repeated try (the insert returned nothing) is not an answer stored."""
     writer = AnswerWriter(create_engine(f"sqlite:///{tmp_path / 'w.sqlite3'}"))
     outcomes = iter([True, False, True])
-    monkeypatch.setattr(AnswerWriter, "_insert", lambda _self, _connection, _values: next(outcomes))
+    # The writer inserts a batch in one statement and learns, for each row, whether it was new.
+    monkeypatch.setattr(AnswerWriter, "_insert", lambda _self, _connection, rows: [next(outcomes) for _ in rows])
     metrics = Metrics(_FakeDatabase(writer))  # type: ignore[arg-type]
 
     async def store_three() -> list[bool]:
-        return [await writer.store({"n": n}) for n in range(3)]
+        return [await writer.store({"assignment_id": 1, "n": n}) for n in range(3)]
 
     try:
         assert asyncio.run(store_three()) == [True, False, True]
