@@ -1,19 +1,18 @@
-"""The ``lupe`` command: serve, db upgrade, admin create, packs check."""
+"""The ``lupe`` command: serve, prepare, db upgrade, backup, restore, purge, export, admin create, packs."""
 
 from __future__ import annotations
 
-import gc
 import getpass
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from app.settings import PROJECT_ROOT, Settings
+from app.serving import data_folder_problem, metrics_folder_for, prepare, serving_problem, upgrade_database
+from app.settings import Settings
 
 cli = typer.Typer(help="Lupe: media-literacy practice for schools.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -22,19 +21,6 @@ packs_cli = typer.Typer(help="Lesson packs.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(admin_cli, name="admin")
 cli.add_typer(packs_cli, name="packs")
-
-
-def upgrade_database(settings: Settings) -> None:
-    """Apply every Alembic migration to the configured database."""
-    from alembic import command
-    from alembic.config import Config
-
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.attributes["database_url"] = settings.effective_database_url
-    command.upgrade(config, "head")
 
 
 @db_cli.command("upgrade")
@@ -85,7 +71,7 @@ def serve(
     else:
         _prepare_in_child()
     typer.echo(f"serving on http://{settings.host}:{settings.port} with {settings.workers} process(es)")
-    metrics_folder = _metrics_folder(settings)
+    metrics_folder = metrics_folder_for(settings)
     try:
         uvicorn.run(
             "app.asgi:app",
@@ -104,64 +90,11 @@ def serve(
             shutil.rmtree(metrics_folder, ignore_errors=True)
 
 
-def serving_problem(settings: Settings) -> str | None:
-    """Why these settings cannot be served as asked, or None."""
-    if settings.workers < 1:
-        return "--workers must be 1 or more"
-    if settings.workers == 1:
-        return None
-    if settings.is_sqlite:
-        return (
-            "SQLite serves one process: use --workers 1, or PostgreSQL (LUPE_DATABASE_URL) for several "
-            "(see docs/deployment.md)"
-        )
-    if settings.reload_lessons:
-        return "LUPE_RELOAD_LESSONS is for pack authors and needs --workers 1"
-    if settings.live_bus == "memory":
-        return "LUPE_LIVE_BUS=memory keeps live events inside one process: use auto, postgres or redis"
-    return None
-
-
-def data_folder_problem(settings: Settings) -> str | None:
-    """Why the SQLite database's folder cannot be written (read-only, no permission), or None."""
-    if not settings.is_sqlite:
-        return None
-    from sqlalchemy.engine import make_url
-
-    database = Path(make_url(settings.effective_database_url).database or "")
-    try:
-        database.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=database.parent):
-            pass  # SQLite needs to create its -wal and -shm files beside the database
-        if database.exists() and not os.access(database, os.W_OK):
-            raise PermissionError(13, "Permission denied")
-    except OSError as error:
-        return (
-            f"cannot write to {database.parent} ({error.strerror or error}): Lupe keeps its SQLite database "
-            "there; make the folder and lupe.sqlite3 writable for the user running Lupe, or set LUPE_DATA_DIR"
-        )
-    return None
-
-
 @cli.command("prepare")
 def prepare_command() -> None:
     """Migrate the database and load the shipped lesson packs, then exit (before starting workers yourself)."""
     ready = prepare(Settings())
     typer.echo(f"database is up to date; {ready} lesson packs ready")
-
-
-def prepare(settings: Settings) -> int:
-    """Migrations, the lesson packs and the signing key, done once before any worker starts."""
-    from app.db import Database
-    from app.packs.library import sync_shipped_packs
-
-    upgrade_database(settings)
-    database = Database.from_settings(settings)
-    ready = sum(1 for checked in sync_shipped_packs(database, settings.lessons_dir) if checked.compiled)
-    database.close()
-    gc.collect()  # the packs just compiled are in the database now; don't keep them in this process
-    settings.signing_key()  # workers must agree on one key
-    return ready
 
 
 def _prepare_in_child() -> None:
@@ -171,18 +104,6 @@ def _prepare_in_child() -> None:
     done = subprocess.run([sys.executable, "-m", "app.cli", "prepare"], check=False)  # noqa: S603
     if done.returncode != 0:
         raise typer.Exit(done.returncode)
-
-
-def _metrics_folder(settings: Settings) -> Path | None:
-    """With several workers and metrics on: a fresh folder where every worker writes its figures."""
-    if not (settings.metrics and settings.workers > 1):
-        return None
-    from app.observability import MULTIPROCESS_VARIABLE, prepare_multiprocess_folder
-
-    given = os.environ.get(MULTIPROCESS_VARIABLE)
-    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="lupe-metrics-"))
-    prepare_multiprocess_folder(folder)
-    return None if given else folder  # a folder the admin chose is emptied, never removed
 
 
 @cli.command("backup")

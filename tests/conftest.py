@@ -14,6 +14,8 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from app.accounts.models import Role, School
+from app.accounts.services import create_account
 from app.cli import upgrade_database
 from app.db import Database
 from app.main import create_app
@@ -177,6 +179,35 @@ def pack_id_by_key(client: TestClient, key: str) -> int:
 
     with client.app.state.lupe.db.read_session() as db:  # type: ignore[attr-defined]
         return db.execute(select(Pack.id).where(Pack.key == key)).scalar_one()
+
+
+def add_school(app, name: str) -> int:  # noqa: ANN001
+    """A school made in the database; its id."""
+    with app.state.lupe.db.writing() as db:
+        school = School(name=name)
+        db.add(school)
+        db.flush()
+        assert school.id is not None
+        return school.id
+
+
+def add_account(app, email: str, school_id: int | None, role: Role = Role.teacher) -> int:  # noqa: ANN001
+    """An account made in the database (password PASSWORD); its id."""
+    with app.state.lupe.db.writing() as db:
+        account = create_account(
+            db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
+        )
+        assert account.id is not None
+        return account.id
+
+
+def signed_in(app, email: str, password: str = PASSWORD, *, follow_redirects: bool = False) -> TestClient:  # noqa: ANN001
+    """Another browser, signed in as ``email`` (password only)."""
+    browser = new_client(app)
+    response = browser.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    browser.follow_redirects = follow_redirects
+    return browser
 
 
 def join(client: TestClient, code: str, pseudonym: str) -> str:

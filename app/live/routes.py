@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -9,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.classroom.assignments import close_assignment
-from app.classroom.models import Assignment, AssignmentKind
+from app.classroom.models import Assignment, AssignmentKind, Class
 from app.classroom.qr import qr_svg
 from app.live import services
 from app.live.models import LiveSession, Phase
@@ -145,13 +146,37 @@ async def pupil_answers(
 # The teacher
 
 
+@dataclass(frozen=True)
+class Lesson:
+    """A live assignment as its teacher runs it."""
+
+    assignment: Assignment
+    school_class: Class
+    session: LiveSession
+    compiled: dict[str, Any]
+    items: list[dict[str, Any]]
+
+
+def _lesson(db: Session, lupe: LupeServices, account: SignedInAccount, assignment_id: int) -> Lesson:
+    assignment, school_class = check_assignment(db, account, db.get(Assignment, assignment_id))
+    compiled = lupe.packs.current(db, assignment.pack_id)
+    if compiled is None:
+        raise NotVisible
+    items = services.items_of(db, compiled, school_class.school_id)
+    return Lesson(assignment, school_class, _session(db, assignment_id), compiled, items)
+
+
 def _teacher_context(
     request: Request, lupe: LupeServices, db: Session, account: SignedInAccount, assignment_id: int
 ) -> dict[str, Any]:
-    assignment, school_class = check_assignment(db, account, db.get(Assignment, assignment_id))
-    session = _session(db, assignment_id)
-    compiled = lupe.packs.current(db, assignment.pack_id)
-    items = services.items_of(db, compiled, account.school_id or 0)
+    lesson = _lesson(db, lupe, account, assignment_id)
+    assignment, school_class, session, compiled = (
+        lesson.assignment,
+        lesson.school_class,
+        lesson.session,
+        lesson.compiled,
+    )
+    items = lesson.items
     item = services.current_item(session, items)
     join_url = str(request.url_for("join_link", code=school_class.join_code))
     context: dict[str, Any] = {
@@ -219,17 +244,14 @@ async def teacher_step(
     except ValueError as error:
         raise NotVisible from error
     with lupe.db.writing() as db:
-        assignment, _ = check_assignment(db, account, db.get(Assignment, assignment_id))
-        session = _session(db, assignment_id)
-        compiled = lupe.packs.current(db, assignment.pack_id)
-        total = len(services.items_of(db, compiled, account.school_id or 0))
+        lesson = _lesson(db, lupe, account, assignment_id)
         try:
-            services.take_step(session, chosen, total)
+            services.take_step(lesson.session, chosen, len(lesson.items))
         except services.LiveError:
             return RedirectResponse(f"/teacher/live/{assignment_id}", status_code=303)
-        db.add(session)
-        if session.phase == Phase.finished:
-            close_assignment(db, assignment)  # pupils now find it among their results
+        db.add(lesson.session)
+        if lesson.session.phase == Phase.finished:
+            close_assignment(db, lesson.assignment)  # pupils now find it among their results
     await lupe.bus.publish(live_topic(assignment_id))
     return RedirectResponse(f"/teacher/live/{assignment_id}#stage", status_code=303)
 

@@ -225,11 +225,11 @@ class CompiledPacks:
             self._cache[version_id] = compiled
         return compiled
 
-    def current(self, db: Session, pack_id: int) -> dict[str, Any]:
-        """The pack's current version."""
+    def current(self, db: Session, pack_id: int) -> dict[str, Any] | None:
+        """The pack's current version (reports and live lessons follow items by key across versions)."""
         pack = db.get(Pack, pack_id)
         if pack is None or pack.current_version_id is None:
-            raise LookupError(pack_id)
+            return None
         return self.get(db, pack.current_version_id)
 
 

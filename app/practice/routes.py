@@ -24,6 +24,7 @@ from app.practice.services import (
     answers_of,
     finished_counts,
     is_final,
+    is_visible,
     next_item_key,
     store_try,
     summarise,
@@ -55,7 +56,7 @@ class Playable:
 
     def item(self, key: str) -> dict[str, Any]:
         item = self.compiled["by_key"].get(key)
-        if item is None or item not in self.items:
+        if item is None or not is_visible(item, allow_reflection=self.grant.allow_reflection):
             raise NotVisible
         return item
 

@@ -35,9 +35,14 @@ def allows_reflection(db: Session, school_id: int) -> bool:
     return bool(school and school.allow_reflection)
 
 
+def is_visible(item: dict[str, Any], *, allow_reflection: bool) -> bool:
+    """Pupils see every item but free-text reflection, which only schools that allow it show."""
+    return allow_reflection or item["type"] != "reflection"
+
+
 def visible_items(compiled: dict[str, Any], *, allow_reflection: bool) -> list[dict[str, Any]]:
-    """The items pupils of a school see: free-text reflection only where the school allows it."""
-    return [item for item in compiled["items"] if allow_reflection or item["type"] != "reflection"]
+    """The items pupils of a school see, in order."""
+    return [item for item in compiled["items"] if is_visible(item, allow_reflection=allow_reflection)]
 
 
 def answers_of(

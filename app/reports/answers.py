@@ -28,22 +28,31 @@ class Settled(NamedTuple):
     is_correct: bool | None
 
 
+SETTLED_COLUMNS = (
+    ANSWERS.c.assignment_id,
+    ANSWERS.c.pupil_id,
+    ANSWERS.c.item_key,
+    ANSWERS.c.choice,
+    ANSWERS.c.confidence,
+    ANSWERS.c.score,
+    ANSWERS.c.is_correct,
+)
+
+
 def settled_answers(db: Session, assignment_ids: Sequence[int]) -> list[Settled]:
     """Every settled answer of the assignments, in one plain SELECT over the answer index."""
     if not assignment_ids:
         return []
-    rows = db.execute(
-        select(
-            ANSWERS.c.assignment_id,
-            ANSWERS.c.pupil_id,
-            ANSWERS.c.item_key,
-            ANSWERS.c.choice,
-            ANSWERS.c.confidence,
-            ANSWERS.c.score,
-            ANSWERS.c.is_correct,
-        ).where(ANSWERS.c.assignment_id.in_(list(assignment_ids)), ANSWERS.c.final)
-    )
-    return [Settled(*row) for row in rows]
+    return _settled(db, ANSWERS.c.assignment_id.in_(list(assignment_ids)))
+
+
+def settled_answers_of_pupil(db: Session, pupil_id: str) -> list[Settled]:
+    """Every settled answer of one pupil, in every assignment."""
+    return _settled(db, ANSWERS.c.pupil_id == pupil_id)
+
+
+def _settled(db: Session, condition: Any) -> list[Settled]:
+    return [Settled(*row) for row in db.execute(select(*SETTLED_COLUMNS).where(condition, ANSWERS.c.final))]
 
 
 def pupils_of_class(db: Session, class_id: int) -> list[tuple[str, str]]:

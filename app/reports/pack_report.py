@@ -19,7 +19,6 @@ from app.practice.services import visible_items
 from app.reports.answers import ASSIGNMENTS, Settled, by_pupil, settled_answers
 from app.reports.class_report import ClassReport, build_class_report
 from app.reports.scores import GroupDetection, group_detection, mean_of
-from app.reports.services import compiled_pack
 
 MIN_GROUP = 5
 CLASSES: Any = Class.__table__  # type: ignore[attr-defined]
@@ -48,7 +47,7 @@ def pack_report(
     db: Session, packs: CompiledPacks, *, pack_id: int, school_id: int, allow_reflection: bool
 ) -> PackReport | None:
     """The pack's figures over the school's classes: one query for assignments, one for answers."""
-    compiled = compiled_pack(db, packs, pack_id)
+    compiled = packs.current(db, pack_id)
     if compiled is None:
         return None
     rows = db.execute(

@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from app.classroom.assignments import has_started, is_open
+from app.classroom.assignments import assignments_of, has_started, is_open
 from app.classroom.models import Assignment, AssignmentKind
 from app.packs.library import CompiledPacks
 from app.practice.services import visible_items
-from app.reports.answers import ANSWERS, ASSIGNMENTS, Settled, by_pupil
+from app.reports.answers import Settled, by_pupil, settled_answers_of_pupil
 from app.reports.scores import Detection, Labels, Verdict, detect, is_over_sceptical
-from app.reports.services import compiled_pack
 
 
 @dataclass(frozen=True)
@@ -45,28 +43,11 @@ def pupil_progress(
     db: Session, packs: CompiledPacks, *, pupil_id: str, class_id: int, allow_reflection: bool
 ) -> list[AssignmentProgress]:
     """The pupil's results per started assignment of their class, newest first: two queries."""
-    assignments = [
-        Assignment.model_validate(dict(row._mapping))
-        for row in db.execute(
-            select(ASSIGNMENTS).where(ASSIGNMENTS.c.class_id == class_id).order_by(ASSIGNMENTS.c.id.desc())
-        )
-    ]
-    assignments = [a for a in assignments if has_started(a)]
-    rows = db.execute(
-        select(
-            ANSWERS.c.assignment_id,
-            ANSWERS.c.pupil_id,
-            ANSWERS.c.item_key,
-            ANSWERS.c.choice,
-            ANSWERS.c.confidence,
-            ANSWERS.c.score,
-            ANSWERS.c.is_correct,
-        ).where(ANSWERS.c.pupil_id == pupil_id, ANSWERS.c.final)
-    )
-    answers = [Settled(*row) for row in rows]
+    assignments = [a for a in assignments_of(db, class_id) if has_started(a)]
+    answers = settled_answers_of_pupil(db, pupil_id)
     result = []
     for assignment in assignments:
-        compiled = compiled_pack(db, packs, assignment.pack_id)
+        compiled = packs.current(db, assignment.pack_id)
         if compiled is None:
             continue
         mine = by_pupil([a for a in answers if a.assignment_id == assignment.id], compiled).get(pupil_id, {})

@@ -10,19 +10,10 @@ from sqlmodel import Session, col
 
 from app.classroom.models import Assignment, AssignmentKind
 from app.packs.library import CompiledPacks
-from app.packs.models import Pack
 from app.practice.services import visible_items
 from app.reports.answers import by_pupil, pupils_of_class, settled_answers
 from app.reports.class_report import WHOLE_CLASS, ClassReport, PupilResult, build_class_report
 from app.reports.heatmap import HeatMap, TechniqueAnswer, technique_heat_map
-
-
-def compiled_pack(db: Session, packs: CompiledPacks, pack_id: int) -> dict[str, Any] | None:
-    """The pack's current compiled version (reports follow items by key across versions)."""
-    pack = db.get(Pack, pack_id)
-    if pack is None or pack.current_version_id is None:
-        return None
-    return packs.get(db, pack.current_version_id)
 
 
 @dataclass(frozen=True)
@@ -37,7 +28,7 @@ def class_report(
 ) -> AssignmentReport | None:
     """The class report of one assignment: two queries (pupils, settled answers)."""
     assert assignment.id is not None
-    compiled = compiled_pack(db, packs, assignment.pack_id)
+    compiled = packs.current(db, assignment.pack_id)
     if compiled is None:
         return None
     pupils = pupils_of_class(db, assignment.class_id)
@@ -81,7 +72,7 @@ def retest_report(db: Session, packs: CompiledPacks, pre: Assignment, *, allow_r
     reports: list[AssignmentReport] = []
     technique_answers: list[TechniqueAnswer] = []
     for assignment in rounds:
-        compiled = compiled_pack(db, packs, assignment.pack_id)
+        compiled = packs.current(db, assignment.pack_id)
         if compiled is None:
             continue
         mine = by_pupil([a for a in answers if a.assignment_id == assignment.id], compiled)

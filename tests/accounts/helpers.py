@@ -9,41 +9,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.accounts import totp
-from app.accounts.models import Account, Role, School
-from app.accounts.services import create_account
-from tests.conftest import PASSWORD, html, new_client
-
-
-def add_school(app: Any, name: str) -> int:
-    with app.state.lupe.db.writing() as db:
-        school = School(name=name)
-        db.add(school)
-        db.flush()
-        assert school.id is not None
-        return school.id
-
-
-def add_account(app: Any, email: str, school_id: int | None, role: Role = Role.teacher) -> int:
-    with app.state.lupe.db.writing() as db:
-        account = create_account(
-            db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
-        )
-        assert account.id is not None
-        return account.id
+from app.accounts.models import Account
+from tests.conftest import html
 
 
 def account(app: Any, email: str) -> Account:
     with app.state.lupe.db.read_session() as db:
         return db.execute(select(Account).where(Account.email == email)).scalar_one()
-
-
-def signed_in(app: Any, email: str, password: str = PASSWORD) -> TestClient:
-    """A browser signed in as ``email`` (password only), not following redirects."""
-    browser = new_client(app)
-    response = browser.post("/login", data={"email": email, "password": password}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    browser.follow_redirects = False
-    return browser
 
 
 def shown_link(response: Any) -> str:

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.i18n import LANGUAGE_COOKIE
-from tests.accounts.helpers import account, signed_in
-from tests.conftest import PASSWORD, html, new_client, set_up_school
+from tests.accounts.helpers import account
+from tests.conftest import PASSWORD, html, new_client, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from app.accounts.models import Account, AccountLink, Role, School
 from app.clock import now
 from app.security.codes import digest
-from tests.accounts.helpers import add_account, add_school, shown_link, signed_in
-from tests.conftest import PASSWORD, html, new_client, set_up_school
+from tests.accounts.helpers import shown_link
+from tests.conftest import PASSWORD, add_account, add_school, html, new_client, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Account, AuthSession, Role, School
 from app.accounts.services import AccountError, set_disabled
-from tests.accounts.helpers import account, add_account, add_school, shown_link, signed_in
-from tests.conftest import PASSWORD, html, new_client, set_up_school
+from tests.accounts.helpers import account, shown_link
+from tests.conftest import PASSWORD, add_account, add_school, html, new_client, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

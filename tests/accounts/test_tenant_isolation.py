@@ -23,8 +23,8 @@ from app.accounts.models import Account, AccountLink, AuthSession, Role, School
 from app.classroom.models import Assignment, Class, Pupil
 from app.packs.models import Pack
 from app.practice.models import Answer
-from tests.accounts.helpers import add_account, shown_link, signed_in
-from tests.conftest import create_class, join, new_client, open_pack, set_up_school
+from tests.accounts.helpers import shown_link
+from tests.conftest import add_account, create_class, join, new_client, open_pack, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from app.accounts import two_factor
 from app.accounts.models import AuthSession, RecoveryCode, School
 from app.security.sessions import COOKIE_NAME, PENDING_COOKIE
-from tests.accounts.helpers import account, add_account, code_for, enrol, signed_in
-from tests.conftest import PASSWORD, html, new_client, set_up_school
+from tests.accounts.helpers import account, code_for, enrol
+from tests.conftest import PASSWORD, add_account, html, new_client, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from tests.conftest import require_or_skip
 from tests.faults.conftest import (
     ITEMS,
     LupeServer,
@@ -44,7 +45,8 @@ def small_disk(tmp_path: Path, sqlite_template: Path) -> Iterator[Path]:
     folder.mkdir()
     mounted = mount("-t", "tmpfs", "-o", "size=24m", "tmpfs", str(folder))
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
+        reason = f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}"
+        require_or_skip(reason, "LUPE_REQUIRE_MOUNT")
     try:
         shutil.copy(sqlite_template, folder / "lupe.sqlite3")
         yield folder

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.accounts.models import Role, School
 from app.accounts.services import create_account
 from app.packs.models import Pack
-from tests.conftest import PASSWORD, create_class, html, join, new_client, pack_id_by_key, set_up_school
+from tests.conftest import PASSWORD, create_class, html, join, new_client, pack_id_by_key, set_up_school, signed_in
 from tests.practice.test_item_types import store_doc_pack
 
 SHIPPED = "echt-oder-erfunden"
@@ -145,14 +145,6 @@ def test_the_print_stylesheet_is_for_paper_only(client: TestClient) -> None:
         assert len(links) == 1 and links[0]["media"] == "print"
         assert "+P" in page.select_one(".print-tools").get_text()  # Ctrl+P, in German Strg+P
         assert page.select("script:not([src])") == []
-
-
-def signed_in(app: Any, email: str) -> TestClient:
-    browser = new_client(app)
-    response = browser.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    browser.follow_redirects = False
-    return browser
 
 
 def urls(pack_id: int) -> list[str]:

@@ -16,7 +16,7 @@ from app.accounts.models import Account, Role, School
 from app.accounts.services import create_account
 from app.classroom.models import Class, Pupil
 from app.privacy.models import AuditEntry, RetentionPolicy
-from tests.conftest import PASSWORD, html, new_client, set_up_school
+from tests.conftest import PASSWORD, html, new_client, set_up_school, signed_in
 from tests.privacy.world import SchoolWorld, add_classes
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
@@ -32,14 +32,6 @@ class People:
     instance_admin: TestClient
     anonymous: TestClient
     world: SchoolWorld
-
-
-def signed_in(app: Any, email: str) -> TestClient:
-    browser = new_client(app)
-    response = browser.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    browser.follow_redirects = False
-    return browser
 
 
 @pytest.fixture

@@ -10,11 +10,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.accounts.models import Role, School
-from app.accounts.services import create_account
 from app.classroom.models import Pupil
 from app.packs.models import Pack
 from app.practice.models import Answer
-from tests.conftest import PASSWORD, create_class, join, new_client, open_pack, set_up_school
+from tests.conftest import (
+    add_account,
+    add_school,
+    create_class,
+    join,
+    new_client,
+    open_pack,
+    set_up_school,
+    signed_in,
+)
 
 PACK = "headline-test-a"
 RETEST_PACK = "headline-test-b"
@@ -33,40 +41,26 @@ class World:
     assignment_id: int
 
 
-def signed_in(app: Any, email: str) -> TestClient:
-    browser = new_client(app)
-    response = browser.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return browser
-
-
 @pytest.fixture
 def world(client: TestClient, app: Any, cheap_argon2: None) -> World:
     set_up_school(client, "admin@eins.example")
-    with app.state.lupe.db.writing() as db:
-        first_school = db.execute(select(School.id)).scalar_one()
-        second = School(name="Realschule Am Berg")
-        db.add(second)
-        db.flush()
-        for email, school_id, role in [
-            ("owner@eins.example", first_school, Role.teacher),
-            ("colleague@eins.example", first_school, Role.teacher),
-            ("stranger@zwei.example", second.id, Role.teacher),
-            ("admin@zwei.example", second.id, Role.school_admin),
-        ]:
-            create_account(
-                db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
-            )
-    owner = signed_in(app, "owner@eins.example")
+    with app.state.lupe.db.read_session() as db:
+        first_school = db.execute(select(School.id)).scalar_one()  # made by the setup page
+    second = add_school(app, "Realschule Am Berg")
+    add_account(app, "owner@eins.example", first_school)
+    add_account(app, "colleague@eins.example", first_school)
+    add_account(app, "stranger@zwei.example", second)
+    add_account(app, "admin@zwei.example", second, Role.school_admin)
+    owner = signed_in(app, "owner@eins.example", follow_redirects=True)
     class_id, code = create_class(owner)
     assignment_id = open_pack(owner, class_id, PACK, kind="pre")
     return World(
         app=app,
         admin=client,
         owner=owner,
-        colleague=signed_in(app, "colleague@eins.example"),
-        stranger=signed_in(app, "stranger@zwei.example"),
-        stranger_admin=signed_in(app, "admin@zwei.example"),
+        colleague=signed_in(app, "colleague@eins.example", follow_redirects=True),
+        stranger=signed_in(app, "stranger@zwei.example", follow_redirects=True),
+        stranger_admin=signed_in(app, "admin@zwei.example", follow_redirects=True),
         class_id=class_id,
         code=code,
         assignment_id=assignment_id,

@@ -23,8 +23,8 @@ from app.accounts.models import Account, AccountLink, Role
 from app.classroom.models import Assignment, Pupil
 from app.packs.models import Pack, PackMedia
 from app.security.sessions import COOKIE_NAME
-from tests.accounts.helpers import add_account, add_school, shown_link
-from tests.conftest import PASSWORD, create_class, join, new_client, open_pack, set_up_school
+from tests.accounts.helpers import shown_link
+from tests.conftest import PASSWORD, add_account, add_school, create_class, join, new_client, open_pack, set_up_school
 
 # The roles of SECURITY.md, in the order of the columns of the expected table.
 ROLES = (

@@ -10,9 +10,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.accounts.models import Role, School
-from app.accounts.services import create_account
 from app.classroom.models import Assignment
-from tests.conftest import PASSWORD, create_class, html, join, new_client, open_pack, pack_id_by_key, set_up_school
+from tests.conftest import (
+    add_account,
+    add_school,
+    create_class,
+    html,
+    join,
+    new_client,
+    open_pack,
+    pack_id_by_key,
+    set_up_school,
+    signed_in,
+)
 
 OTHER_PACK = "real-or-made-up"
 
@@ -34,31 +44,16 @@ class World:
     other_pack_id: int
 
 
-def signed_in(app: Any, email: str) -> TestClient:
-    browser = new_client(app)
-    response = browser.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    browser.follow_redirects = False
-    return browser
-
-
 @pytest.fixture
 def world(client: TestClient, app: Any) -> World:
     set_up_school(client, "admin@eins.example")
-    with app.state.lupe.db.writing() as db:
-        first_school = db.execute(select(School.id)).scalar_one()
-        second = School(name="Realschule Am Berg")
-        db.add(second)
-        db.flush()
-        for email, school_id, role in [
-            ("owner@eins.example", first_school, Role.teacher),
-            ("colleague@eins.example", first_school, Role.teacher),
-            ("stranger@zwei.example", second.id, Role.teacher),
-            ("admin@zwei.example", second.id, Role.school_admin),
-        ]:
-            create_account(
-                db, school_id=school_id, email=email, display_name=email.split("@")[0], password=PASSWORD, role=role
-            )
+    with app.state.lupe.db.read_session() as db:
+        first_school = db.execute(select(School.id)).scalar_one()  # made by the setup page
+    second = add_school(app, "Realschule Am Berg")
+    add_account(app, "owner@eins.example", first_school)
+    add_account(app, "colleague@eins.example", first_school)
+    add_account(app, "stranger@zwei.example", second)
+    add_account(app, "admin@zwei.example", second, Role.school_admin)
     owner = signed_in(app, "owner@eins.example")
     owner.follow_redirects = True
     class_id, code = create_class(owner)

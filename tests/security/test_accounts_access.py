@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from app.accounts.models import AccountLink, Role, School
 from app.security.ratelimit import Limits
-from tests.accounts.helpers import account, add_account, add_school, signed_in
+from tests.accounts.helpers import account
 from tests.accounts.test_tenant_isolation import all_routes
-from tests.conftest import create_class, join, new_client, set_up_school
+from tests.conftest import add_account, add_school, create_class, join, new_client, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Account, AuthSession, School
 from app.security.sessions import COOKIE_NAME
-from tests.accounts.helpers import account, add_account, shown_link, signed_in
-from tests.conftest import PASSWORD, new_client, set_up_school
+from tests.accounts.helpers import account, shown_link
+from tests.conftest import PASSWORD, add_account, new_client, set_up_school, signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 

@@ -13,8 +13,18 @@ from sqlalchemy import select
 
 from app.accounts.models import Account, Role, School
 from app.classroom.models import Class
-from tests.accounts.helpers import add_account, add_school, shown_link
-from tests.conftest import PASSWORD, create_class, html, join, new_client, open_pack, set_up_school
+from tests.accounts.helpers import shown_link
+from tests.conftest import (
+    PASSWORD,
+    add_account,
+    add_school,
+    create_class,
+    html,
+    join,
+    new_client,
+    open_pack,
+    set_up_school,
+)
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
