@@ -12,17 +12,20 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.plain import PlainConnection, PlainPlans
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITER_BATCH = 256
+GATHER_AFTER = 0.005  # a commit less than this long ago means answers are coming in…
+GATHER_FOR = 0.002  # …so the writer waits this long for more before it writes
 ANSWER_KEY = ("pupil_id", "assignment_id", "item_key", "attempt")  # unique: a retry stores nothing
 
 
@@ -73,6 +78,7 @@ class Database:
     writer: AnswerWriter = field(init=False)
 
     def __post_init__(self) -> None:
+        self.plain = PlainPlans(self.engine)  # the answer path's reads, without SQLAlchemy's per-query work
         self._write_engine = self.engine.execution_options(lupe_begin="IMMEDIATE")
         # The writer has an engine (and connection) of its own: requests waiting for it must
         # never be able to take the last pooled connection it needs.
@@ -137,9 +143,12 @@ class AnswerWriter:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.plain = PlainPlans(engine)
+        self._statements: dict[int, Any] = {}  # the INSERT for each batch size, built once
         self._queue: queue.SimpleQueue[tuple[Any, asyncio.Future[bool]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._last_commit = 0.0
         # Told (batch size, rows stored) after each transaction; app/observability/metrics.py sets it.
         self.on_batch: Callable[[int, int], None] | None = None
         # Told the assignments that got new answers, after the commit: live screens re-query them.
@@ -175,6 +184,10 @@ class AnswerWriter:
             if first is None:
                 return
             batch = [first]
+            if time.monotonic() - self._last_commit < GATHER_AFTER:
+                # Answers are coming in: wait a moment for more, so that one transaction stores
+                # several. One at a time, a transaction each cost more than the rest of an answer.
+                time.sleep(GATHER_FOR)
             while len(batch) < WRITER_BATCH:
                 try:
                     entry = self._queue.get_nowait()
@@ -185,6 +198,7 @@ class AnswerWriter:
                     return
                 batch.append(entry)
             self._write_safely(batch)
+            self._last_commit = time.monotonic()
 
     def _write_safely(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
         """Write a batch; whatever goes wrong, no request is left waiting and the writer lives on."""
@@ -197,7 +211,7 @@ class AnswerWriter:
 
     def _write(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
         try:
-            with self.engine.begin() as connection:
+            with self.plain.transaction() as connection:
                 results = self._insert(connection, [values for values, _ in batch])
         except (OperationalError, InterfaceError) as error:
             # The database is away, locked or full: every waiting request gets it (the 503 page), at once;
@@ -229,26 +243,58 @@ class AnswerWriter:
             except Exception:  # counting must never stop the writer
                 log.exception("answer writer hook failed")
 
-    def _insert(self, connection: Any, rows: list[dict[str, Any]]) -> list[bool]:
+    def _insert(self, connection: PlainConnection, rows: list[dict[str, Any]]) -> list[bool]:
         """Insert a batch in one statement; for each row, whether it is new (of equal keys, only the first)."""
-        from app.practice.models import Answer
-
-        table: Any = Answer.__table__  # type: ignore[attr-defined]
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(table)
-            .on_conflict_do_nothing(index_elements=list(ANSWER_KEY))
-            .returning(*(table.c[name] for name in ANSWER_KEY))
-        )
-        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT. A list of rows runs as
-        # one multi-row INSERT (SQLAlchemy's "insertmanyvalues"); the statement compiles once for every batch.
-        new = {tuple(row) for row in connection.execute(statement, rows)}
+        values = {
+            f"{name}_{i}": row[name] if name in row else _missing(name)
+            for i, row in enumerate(rows)
+            for name in _columns()
+        }
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
+        new = {tuple(row) for row in connection.execute(self._statement(len(rows)), values)}
         results = []
-        for values in rows:
-            key = tuple(values[name] if name in values else table.c[name].default.arg for name in ANSWER_KEY)
+        for row in rows:
+            key = tuple(row[name] if name in row else _missing(name) for name in ANSWER_KEY)
             results.append(key in new)
             new.discard(key)
         return results
+
+    def _statement(self, size: int) -> Any:
+        """``INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING`` the key, for ``size`` rows."""
+        statement = self._statements.get(size)
+        if statement is None:
+            table = _answer_table()
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            rows = [
+                {name: bindparam(f"{name}_{i}", type_=table.c[name].type) for name in _columns()} for i in range(size)
+            ]
+            statement = (
+                dialect.insert(table)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=list(ANSWER_KEY))
+                .returning(*(table.c[name] for name in ANSWER_KEY))
+            )
+            self._statements[size] = statement
+        return statement
+
+
+def _answer_table() -> Any:
+    from app.practice.models import Answer
+
+    return Answer.__table__  # type: ignore[attr-defined]
+
+
+@cache
+def _columns() -> tuple[str, ...]:
+    return tuple(column.name for column in _answer_table().c if column.name != "id")
+
+
+def _missing(name: str) -> Any:
+    """The model's default for a column a row leaves out."""
+    default = _answer_table().c[name].default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _resolve(future: asyncio.Future[bool], *, result: bool = False, error: Exception | None = None) -> None:

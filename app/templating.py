@@ -6,6 +6,7 @@ Block names are always chosen by the route's code, never taken from the request.
 from __future__ import annotations
 
 import hashlib
+import json
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
@@ -14,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.runtime import Macro
 from jinja2_fragments import render_block
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -23,6 +26,8 @@ from app.security.sessions import ANONYMOUS, Principal
 from app.settings import PROJECT_ROOT, Settings
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+MACROS = "components/macros.html"  # their macros are globals of every template (restart after editing them)
+ITEM_PARTS_KEPT = 4096  # rendered item parts kept (a few KB each)
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
@@ -47,6 +52,20 @@ def _ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     return gettext_for(_language.get())[1](singular, plural, n, **values)
 
 
+_TYPED = object()  # an answer with the pupil's own words: rendered for them alone, never kept
+TYPED_ITEMS = frozenset({"short", "reflection"})
+
+
+def _answer_variant(item: dict[str, Any], answer: Any) -> Any:
+    """What of an answer the feedback shows, as a key; _TYPED when it shows words the pupil typed."""
+    if answer is None:
+        return None
+    if item["type"] in TYPED_ITEMS:
+        return _TYPED
+    response = json.dumps(answer.response, sort_keys=True) if answer.response else None
+    return (answer.choice, answer.is_correct, answer.score, response)
+
+
 class Renderer:
     """Renders pages and their fragments in the request's language."""
 
@@ -64,9 +83,35 @@ class Renderer:
             auto_reload=settings.reload_lessons,
         )
         self.env.filters["datetime"] = self._format_datetime
+        self._parts: dict[tuple[str, int, str, Any], tuple[dict[str, Any], Markup]] = {}
         self.env.globals.update(
-            static_url=static_url, languages=LANGUAGES, _=_gettext, gettext=_gettext, ngettext=_ngettext
+            item_part=self.item_part,
+            static_url=static_url,
+            languages=LANGUAGES,
+            _=_gettext,
+            gettext=_gettext,
+            ngettext=_ngettext,
         )
+        # The shared macros are globals of every template. An `{% from … import %}` inside a block
+        # would import them again on every render, a fifth of an answer's rendering.
+        shared = self.env.get_template(MACROS).module
+        self.env.globals.update({name: value for name, value in vars(shared).items() if isinstance(value, Macro)})
+
+    def item_part(self, template: str, item: dict[str, Any], answer: Any = None) -> Markup:
+        """A part of an item that depends on nothing but the item, the language and, for the
+        feedback, the answer given (its material, its explanation, the feedback on a choice):
+        rendered once, then reused for every pupil. Typed text is never kept."""
+        variant = _answer_variant(item, answer)
+        key = (template, id(item), _language.get(), variant)
+        found = self._parts.get(key)
+        if found is not None and found[0] is item:  # the same item, not a new one at a reused address
+            return found[1]
+        html = Markup(self.env.get_template(template).render(item=item, answer=answer))  # noqa: S704 - autoescaped
+        if variant is not _TYPED and not self.settings.reload_lessons:  # authors editing templates see every change
+            if len(self._parts) >= ITEM_PARTS_KEPT:
+                self._parts.clear()  # rare: only after thousands of different items
+            self._parts[key] = (item, html)  # the item is kept alive with it, so its address stays its own
+        return html
 
     def _format_datetime(self, value: datetime | None) -> str:
         """A date and time in the page's language and the school's time zone."""

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.classroom.models import Assignment, Class, Pupil
 from app.clock import now
 from app.db import Database, create_db_engine
 from app.packs.models import Item, Pack
+from app.plain import PlainConnection
 from app.practice.models import Answer
 from app.settings import Settings
 
@@ -124,11 +126,16 @@ def test_a_batch_is_one_insert_and_a_doubled_answer_in_it_is_stored_once(
     database = Database(create_db_engine(settings.effective_database_url))
     pupil_ids, target, items = seed(database, 20)
     inserts: list[str] = []
-    event.listen(
-        database.writer.engine,
-        "before_cursor_execute",
-        lambda _c, _cursor, statement, *_: inserts.append(statement) if statement.startswith("INSERT") else None,
-    )
+    execute = PlainConnection.execute
+
+    def recording(connection: PlainConnection, statement: Any, values: dict[str, Any]) -> Any:
+        sql = database.writer.plain.plan(statement).sql
+        if sql.startswith("INSERT"):
+            inserts.append(sql)
+        return execute(connection, statement, values)
+
+    # Not through monkeypatch: the burst below undoes its own patch with monkeypatch.undo().
+    PlainConnection.execute = recording  # type: ignore[method-assign]
 
     async def burst() -> list[bool]:
         monkeypatch.setattr(database.writer, "start", lambda: None)  # queue the whole burst: one batch
@@ -140,7 +147,10 @@ def test_a_batch_is_one_insert_and_a_doubled_answer_in_it_is_stored_once(
         database.writer.start()
         return await waiting
 
-    results = asyncio.run(burst())
+    try:
+        results = asyncio.run(burst())
+    finally:
+        PlainConnection.execute = execute  # type: ignore[method-assign]
     assert results == [True] * 20 + [False]
     assert len(inserts) == 1
     with database.read_session() as db:

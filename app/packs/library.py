@@ -208,7 +208,13 @@ class CompiledPacks:
         self._cache: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, version_id: int) -> dict[str, Any] | None:
+        """The version if this process has loaded it already."""
+        return self._cache.get(version_id)
+
     def get(self, db: Session, version_id: int) -> dict[str, Any]:
+        from app.practice.services import visible_lookup
+
         cached = self._cache.get(version_id)
         if cached is not None:
             return cached
@@ -221,6 +227,7 @@ class CompiledPacks:
             for row in db.execute(select(col(Item.key), col(Item.id)).where(Item.pack_version_id == version_id))  # type: ignore[arg-type]
         }
         compiled["by_key"] = {item["key"]: item for item in compiled["items"]}
+        compiled["visible"] = visible_lookup(compiled)  # the items pupils see, worked out once
         with self._lock:
             self._cache[version_id] = compiled
         return compiled

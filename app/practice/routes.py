@@ -10,13 +10,13 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from app.classroom.assignments import assignments_of
 from app.classroom.models import AssignmentKind
+from app.plain import Reads
 from app.practice.scoring import CONFIDENCE_LEVELS, AnswerError, score_answer
 from app.practice.services import (
     StoredAnswer,
@@ -25,6 +25,7 @@ from app.practice.services import (
     finished_counts,
     is_final,
     is_visible,
+    item_number,
     next_item_key,
     store_try,
     summarise,
@@ -43,15 +44,15 @@ MAX_ANSWER_BODY = 16_384
 class Playable:
     """An assignment as one pupil plays it: the compiled pack version and the items they see."""
 
-    def __init__(self, db: Session | Connection, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int) -> None:
+    def __init__(self, db: Reads, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int) -> None:
         self.grant: PlayGrant = check_pupil_plays(db, pupil, assignment_id)
         self.assignment_id = assignment_id
         self.target = Target(pupil.id, assignment_id, self.grant.pack_id)
-        if isinstance(db, Session):
-            self.compiled = lupe.packs.get(db, self.grant.version_id)
-        else:  # the cache needs a session only to load a version it has not seen yet
-            with Session(bind=db) as session:
-                self.compiled = lupe.packs.get(session, self.grant.version_id)
+        compiled = lupe.packs.cached(self.grant.version_id)
+        if compiled is None:  # a version this process has not seen yet: load it once
+            with Session(lupe.db.engine) as session:
+                compiled = lupe.packs.get(session, self.grant.version_id)
+        self.compiled = compiled
         self.items = visible_items(self.compiled, allow_reflection=self.grant.allow_reflection)
 
     def item(self, key: str) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def _item_context(
         "pack_title": playable.compiled["title"],
         "verdicts": playable.compiled["verdicts"],
         "item": item,
-        "number": playable.items.index(item) + 1,
+        "number": item_number(playable.compiled, item, allow_reflection=playable.grant.allow_reflection),
         "total": len(playable.items),
         "answer": stored if stored and stored.final else None,
         "last_try": stored if stored and not stored.final else None,
@@ -166,8 +167,8 @@ def read_item(
 
     Blocking calls, so that on PostgreSQL they run off the event loop (``Database.run_reads``).
     """
-    # A Core connection, not a Session: on this path the Session's bookkeeping cost more than the queries.
-    with lupe.db.engine.connect() as db:
+    # Plain driver reads, not a Session: on this path SQLAlchemy's per-query work cost more than the queries.
+    with lupe.db.plain.connect() as db:
         principal = load_principal(db, token_hash)
         pupil = require_pupil(principal)
         playable = Playable(db, lupe, pupil, assignment_id)
@@ -236,7 +237,7 @@ async def answer_item(
 
 
 def _stored_answers(lupe: LupeServices, target: Target, item_key: str) -> dict[str, StoredAnswer]:
-    with lupe.db.engine.connect() as db:
+    with lupe.db.plain.connect() as db:
         return answers_of(db, pupil_id=target.pupil_id, assignment_id=target.assignment_id, item_key=item_key)
 
 

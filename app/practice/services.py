@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, select, type_coerce
+from sqlalchemy import bindparam, case, func, select, type_coerce
 from sqlmodel import Session, col
 
 from app.accounts.models import School
 from app.clock import now
 from app.db import Database
+from app.plain import Reads
 from app.practice.models import Answer
 from app.practice.scoring import Scored
 
@@ -41,13 +42,30 @@ def is_visible(item: dict[str, Any], *, allow_reflection: bool) -> bool:
 
 
 def visible_items(compiled: dict[str, Any], *, allow_reflection: bool) -> list[dict[str, Any]]:
-    """The items pupils of a school see, in order."""
-    return [item for item in compiled["items"] if is_visible(item, allow_reflection=allow_reflection)]
+    """The items pupils of a school see, in order (for a cached version, worked out once: read only)."""
+    return _visible(compiled, allow_reflection)[0]
 
 
-def answers_of(
-    db: Session | Connection, *, pupil_id: str, assignment_id: int, item_key: str | None = None
-) -> dict[str, StoredAnswer]:
+def item_number(compiled: dict[str, Any], item: dict[str, Any], *, allow_reflection: bool) -> int:
+    """The item's place among the visible ones, counting from 1."""
+    return _visible(compiled, allow_reflection)[1][item["key"]] + 1
+
+
+def visible_lookup(compiled: dict[str, Any]) -> dict[bool, tuple[list[dict[str, Any]], dict[str, int]]]:
+    """The visible items and their places, with and without reflection items (CompiledPacks keeps it)."""
+    lookup = {}
+    for allow_reflection in (False, True):
+        items = [item for item in compiled["items"] if is_visible(item, allow_reflection=allow_reflection)]
+        lookup[allow_reflection] = (items, {item["key"]: i for i, item in enumerate(items)})
+    return lookup
+
+
+def _visible(compiled: dict[str, Any], allow_reflection: bool) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    lookup = compiled.get("visible") or visible_lookup(compiled)
+    return lookup[allow_reflection]
+
+
+def answers_of(db: Reads, *, pupil_id: str, assignment_id: int, item_key: str | None = None) -> dict[str, StoredAnswer]:
     """The pupil's latest try at each item of an assignment, by item id.
 
     With ``item_key``, only that item's try carries its response: a page shows one item, and

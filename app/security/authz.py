@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from app.accounts.models import Account, AccountLink, Role, School
 from app.classroom.assignments import has_started, is_open
 from app.classroom.models import Assignment, Class, Pupil
 from app.packs.models import Pack
+from app.plain import Reads
 from app.security.sessions import Principal, SignedInAccount, SignedInPupil
 
 
@@ -189,7 +190,7 @@ class PlayGrant:
     open: bool
 
 
-def check_pupil_plays(db: Session | Connection, pupil: SignedInPupil, assignment_id: int) -> PlayGrant:
+def check_pupil_plays(db: Reads, pupil: SignedInPupil, assignment_id: int) -> PlayGrant:
     """A pupil sees only assignments of their own class that have started (one query on the answer path)."""
     row = db.execute(
         _PLAYABLE_QUERY, {"class_id": pupil.class_id, "assignment_id": assignment_id, "school_id": pupil.school_id}

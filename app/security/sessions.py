@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 from starlette.responses import Response
 
 from app.accounts.models import Account, AuthSession, Role, School
 from app.classroom.models import Class, Pupil
 from app.clock import now
+from app.plain import Reads
 from app.security.codes import digest, new_token
 from app.settings import Settings
 
+VERIFIED_COOKIES_KEPT = 8192  # about one school's pupils and teachers
 COOKIE_NAME = "lupe_session"
 # Between the password and the second factor: a signed, short-lived note, not a session.
 PENDING_COOKIE = "lupe_pending"
@@ -65,6 +68,8 @@ class SessionCookies:
         self._settings = settings
         self._serializer = URLSafeSerializer(settings.signing_key(), salt="lupe-session")
         self._pending = URLSafeTimedSerializer(settings.signing_key(), salt="lupe-two-factor-pending")
+        # A pure function of the cookie for this key, so remembering its results is safe.
+        self._verified = lru_cache(maxsize=VERIFIED_COOKIES_KEPT)(self._verify)
 
     def start(self, db: Session, *, account_id: int | None = None, pupil_id: str | None = None) -> str:
         """Create a session row and return the cookie value for it."""
@@ -83,6 +88,11 @@ class SessionCookies:
         """The hash of the token in a validly signed cookie, else None."""
         if not cookie or len(cookie) > 512:
             return None
+        return self._verified(cookie)
+
+    def _verify(self, cookie: str) -> str | None:
+        # Checking the signature is a tenth of an answer's work, and a pupil sends the same cookie
+        # with every answer: _verified (set in __init__) keeps the results of the last few thousand.
         try:
             token = self._serializer.loads(cookie)
         except BadSignature:
@@ -134,7 +144,7 @@ class SessionCookies:
         )
 
 
-def load_principal(db: Session | Connection, token_hash: str | None) -> Principal:
+def load_principal(db: Reads, token_hash: str | None) -> Principal:
     """Who holds the session ``token_hash``, in one query; anonymous when unknown, expired or disabled."""
     if token_hash is None:
         return ANONYMOUS

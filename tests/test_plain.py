@@ -1,0 +1,85 @@
+"""Plain reads and writes (app/plain.py): the same rows as through SQLAlchemy, the same errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import literal, literal_column, select, table
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.classroom.models import Pupil
+from app.db import Database
+from app.practice.services import _ANSWERS_ONE_RESPONSE_QUERY, _ANSWERS_QUERY
+from app.security.authz import _PLAYABLE_QUERY
+from app.security.sessions import _PRINCIPAL_QUERY, SessionCookies
+from app.settings import Settings
+from tests.test_db import answer, seed
+
+BOTH = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@BOTH
+def test_plain_rows_equal_sqlalchemy_rows(settings: Settings) -> None:
+    """Dates, booleans, JSON, floats and literals come back exactly as SQLAlchemy returns them."""
+    database = Database.from_settings(settings)
+    pupils, target, items = seed(database, 2)
+    with database.writing() as db:
+        token = SessionCookies(settings).start(db, pupil_id=pupils[0])
+        pupil = db.get(Pupil, pupils[0])
+        assert pupil is not None
+        class_id = pupil.class_id
+
+    async def store() -> None:
+        first = {**answer(pupils[0], target, items[0]), "response": {"options": ["a", "b"]}, "score": 0.5}
+        await database.writer.store(first)
+        await database.writer.store({**answer(pupils[0], target, items[1]), "is_correct": False, "attempt": 2})
+
+    asyncio.run(store())
+    token_hash = SessionCookies(settings).token_hash(token)
+    cases = [
+        (_PRINCIPAL_QUERY, {"token_hash": token_hash}),
+        (_PRINCIPAL_QUERY, {"token_hash": "unknown"}),
+        (_PLAYABLE_QUERY, {"class_id": class_id, "assignment_id": target["assignment_id"], "school_id": 1}),
+        (_ANSWERS_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"]}),
+        (
+            _ANSWERS_ONE_RESPONSE_QUERY,
+            {"pupil_id": pupils[0], "assignment_id": target["assignment_id"], "item_key": items[0][1]},
+        ),
+    ]
+    try:
+        for statement, values in cases:
+            with database.engine.connect() as connection:
+                expected = [tuple(row) for row in connection.execute(statement, values)]
+            with database.plain.connect() as plain:
+                got = list(plain.execute(statement, values))
+            assert [tuple(row) for row in got] == expected
+            assert [type(v) for row in got for v in row] == [type(v) for row in expected for v in row]
+        assert expected and expected[0][5] == {"options": ["a", "b"]}  # the one response asked for, decoded
+        with database.plain.connect() as plain:
+            principal = plain.execute(_PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
+        assert principal.pupil_id == pupils[0] and principal.expires_at.tzinfo is not None  # by name, aware
+    finally:
+        database.close()
+
+
+@BOTH
+def test_plain_errors_are_sqlalchemy_errors(settings: Settings) -> None:
+    """The error pages see the same exception classes as on every other path (503, 400…)."""
+    database = Database.from_settings(settings)
+    pupils, target, items = seed(database, 1)
+    try:
+        # An answer of a pupil that does not exist:
+        with pytest.raises(IntegrityError), database.writer.plain.transaction() as connection:
+            database.writer._insert(connection, [answer("no-such-pupil", target, items[0])])
+        broken = select(literal_column("no_such_column")).select_from(table("pupil"))
+        expected = OperationalError if settings.is_sqlite else Exception
+        with pytest.raises(expected) as raised, database.plain.connect() as plain:
+            plain.execute(broken, {})
+        assert raised.value.__class__.__module__.startswith("sqlalchemy")
+        with database.plain.connect() as plain:  # and the pool still works
+            assert plain.execute(select(literal(1)), {}).first() == (1,)
+    finally:
+        database.close()
