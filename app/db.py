@@ -34,7 +34,7 @@ T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITER_BATCH = 256
 GATHER_AFTER = 0.005  # a commit less than this long ago means answers are coming in…
-GATHER_FOR = 0.002  # …so the writer waits this long for more before it writes
+GATHER_FOR = 0.004  # …so the writer waits this long for more before it writes
 ANSWER_KEY = ("pupil_id", "assignment_id", "item_key", "attempt")  # unique: a retry stores nothing
 
 
@@ -130,6 +130,7 @@ class Database:
     def close(self) -> None:
         self.writer.stop()
         self.writer.engine.dispose()
+        self.plain.close()
         self.engine.dispose()
 
 

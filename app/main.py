@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
@@ -45,6 +46,9 @@ def tell_screens(lupe: Lupe, assignments: set[int]) -> None:
         lupe.bus.publish_threadsafe(f"assignment:{assignment_id}")
 
 
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """The Lupe web application for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings()
@@ -78,7 +82,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         await lupe.bus.stop()  # ends the live streams
         lupe.db.close()
 
-    app = FastAPI(title="Lupe", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Lupe",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        # FastAPI's own OpenTelemetry hooks stay off whatever the environment configures: they would
+        # record exception messages and paths (which carry join codes) outside Lupe's logging rules.
+        telemetry=NO_TELEMETRY,
+    )
     app.state.lupe = lupe
     for router in (
         web_router,

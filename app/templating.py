@@ -146,7 +146,7 @@ class Renderer:
             "request": request,
             "principal": principal,
             "lang": language,
-            "current_path": request.url.path,
+            "current_path": request.scope["path"],  # not request.url: building it costs more than the path
             **(context or {}),
         }
         token = _language.set(language)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from sqlalchemy import literal, literal_column, select, table
@@ -12,7 +13,7 @@ from app.classroom.models import Pupil
 from app.db import Database
 from app.practice.services import _ANSWERS_ONE_RESPONSE_QUERY, _ANSWERS_QUERY
 from app.security.authz import _PLAYABLE_QUERY
-from app.security.sessions import _PRINCIPAL_QUERY, SessionCookies
+from app.security.sessions import PRINCIPAL_QUERY, SessionCookies
 from app.settings import Settings
 from tests.test_db import answer, seed
 
@@ -40,8 +41,8 @@ def test_plain_rows_equal_sqlalchemy_rows(settings: Settings) -> None:
     asyncio.run(store())
     token_hash = SessionCookies(settings).token_hash(token)
     cases = [
-        (_PRINCIPAL_QUERY, {"token_hash": token_hash}),
-        (_PRINCIPAL_QUERY, {"token_hash": "unknown"}),
+        (PRINCIPAL_QUERY, {"token_hash": token_hash}),
+        (PRINCIPAL_QUERY, {"token_hash": "unknown"}),
         (_PLAYABLE_QUERY, {"class_id": class_id, "assignment_id": target["assignment_id"], "school_id": 1}),
         (_ANSWERS_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"]}),
         (
@@ -59,7 +60,7 @@ def test_plain_rows_equal_sqlalchemy_rows(settings: Settings) -> None:
             assert [type(v) for row in got for v in row] == [type(v) for row in expected for v in row]
         assert expected and expected[0][5] == {"options": ["a", "b"]}  # the one response asked for, decoded
         with database.plain.connect() as plain:
-            principal = plain.execute(_PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
+            principal = plain.execute(PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
         assert principal.pupil_id == pupils[0] and principal.expires_at.tzinfo is not None  # by name, aware
     finally:
         database.close()
@@ -83,3 +84,25 @@ def test_plain_errors_are_sqlalchemy_errors(settings: Settings) -> None:
             assert plain.execute(select(literal(1)), {}).first() == (1,)
     finally:
         database.close()
+
+
+def test_reading_threads_keep_one_connection_each_and_give_it_back_when_they_end(settings: Settings) -> None:
+    """On SQLite a thread keeps its reading connection; threads that ended (a test client's, say)
+    must not hold the pool's connections for ever."""
+    database = Database.from_settings(settings)
+
+    def read() -> None:
+        with database.plain.connect() as plain:
+            assert plain.execute(select(literal(1)), {}).first() == (1,)
+
+    try:
+        for _ in range(60):  # more threads than the pool has connections (20 + 10)
+            thread = threading.Thread(target=read)
+            thread.start()
+            thread.join()
+        read()
+        read()  # the same thread reads again on the connection it kept
+        assert len(database.plain._kept) <= 2
+    finally:
+        database.close()
+    assert database.plain._kept == {}

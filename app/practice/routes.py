@@ -31,8 +31,15 @@ from app.practice.services import (
     summarise,
     visible_items,
 )
-from app.security.authz import NotVisible, PlayGrant, check_answerable, check_pupil_plays, require_pupil
-from app.security.sessions import COOKIE_NAME, Principal, SignedInPupil, load_principal
+from app.security.authz import (
+    NotVisible,
+    PlayGrant,
+    check_answerable,
+    check_pupil_plays,
+    pupil_plays,
+    require_pupil,
+)
+from app.security.sessions import COOKIE_NAME, Principal, SignedInPupil
 from app.web.deps import DbDep, LupeDep, PrincipalDep, is_htmx
 from app.web.deps import Lupe as LupeServices
 
@@ -44,8 +51,10 @@ MAX_ANSWER_BODY = 16_384
 class Playable:
     """An assignment as one pupil plays it: the compiled pack version and the items they see."""
 
-    def __init__(self, db: Reads, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int) -> None:
-        self.grant: PlayGrant = check_pupil_plays(db, pupil, assignment_id)
+    def __init__(
+        self, db: Reads, lupe: LupeServices, pupil: SignedInPupil, assignment_id: int, grant: PlayGrant | None = None
+    ) -> None:
+        self.grant: PlayGrant = grant or check_pupil_plays(db, pupil, assignment_id)
         self.assignment_id = assignment_id
         self.target = Target(pupil.id, assignment_id, self.grant.pack_id)
         compiled = lupe.packs.cached(self.grant.version_id)
@@ -169,9 +178,9 @@ def read_item(
     """
     # Plain driver reads, not a Session: on this path SQLAlchemy's per-query work cost more than the queries.
     with lupe.db.plain.connect() as db:
-        principal = load_principal(db, token_hash)
+        principal, grant = pupil_plays(db, token_hash, assignment_id)
         pupil = require_pupil(principal)
-        playable = Playable(db, lupe, pupil, assignment_id)
+        playable = Playable(db, lupe, pupil, assignment_id, grant)
         if answering and playable.grant.kind == AssignmentKind.live:
             raise NotVisible  # live answers go to the live lesson, which paces them
         playable.item(item_key)

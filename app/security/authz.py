@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlmodel import Session
 
 from app.accounts.models import Account, AccountLink, Role, School
@@ -17,7 +17,13 @@ from app.classroom.assignments import has_started, is_open
 from app.classroom.models import Assignment, Class, Pupil
 from app.packs.models import Pack
 from app.plain import Reads
-from app.security.sessions import Principal, SignedInAccount, SignedInPupil
+from app.security.sessions import (
+    PRINCIPAL_QUERY,
+    Principal,
+    SignedInAccount,
+    SignedInPupil,
+    principal_from_row,
+)
 
 
 class SignInRequired(Exception):
@@ -195,6 +201,24 @@ def check_pupil_plays(db: Reads, pupil: SignedInPupil, assignment_id: int) -> Pl
     row = db.execute(
         _PLAYABLE_QUERY, {"class_id": pupil.class_id, "assignment_id": assignment_id, "school_id": pupil.school_id}
     ).first()
+    return grant_from_row(row, assignment_id)
+
+
+def pupil_plays(db: Reads, token_hash: str | None, assignment_id: int) -> tuple[Principal, PlayGrant]:
+    """Who asks and, if a pupil, whether they may play ``assignment_id``: the answer path's one query
+    for what ``load_principal`` and ``check_pupil_plays`` read in two, judged by the same rules."""
+    row = None
+    if token_hash is not None:
+        values = {"token_hash": token_hash, "assignment_id": assignment_id}
+        row = db.execute(_PRINCIPAL_AND_PLAYABLE_QUERY, values).first()
+    principal = principal_from_row(row, token_hash or "")
+    require_pupil(principal)  # a teacher's or nobody's session: the pupil's sign-in, as everywhere
+    return principal, grant_from_row(row, assignment_id)
+
+
+def grant_from_row(row: Any, assignment_id: int) -> PlayGrant:
+    """The grant, from a row with the columns of ``_PLAYABLE_QUERY``: refused unless the
+    assignment is the pupil's class's, its pack has a version, and it has started."""
     if row is None or row.current_version_id is None:
         raise NotVisible
     if not has_started(row):
@@ -232,6 +256,29 @@ _PLAYABLE_QUERY = (
     .join(_packs, _packs.c.id == _assignments.c.pack_id)
     .join(_schools, _schools.c.id == bindparam("school_id"))
     .where(_assignments.c.id == bindparam("assignment_id"), _assignments.c.class_id == bindparam("class_id"))
+)
+
+
+_pupil_table: Any = Pupil.__table__  # type: ignore[attr-defined]
+_class_table: Any = Class.__table__  # type: ignore[attr-defined]
+_class_schools: Any = School.__table__.alias("class_school")  # type: ignore[attr-defined]
+# PRINCIPAL_QUERY with the assignment asked for, if it is the pupil's class's (the columns of _PLAYABLE_QUERY).
+_PRINCIPAL_AND_PLAYABLE_QUERY = (
+    PRINCIPAL_QUERY.add_columns(
+        _assignments.c.pack_id,
+        _assignments.c.kind,
+        _assignments.c.opens_at,
+        _assignments.c.closes_at,
+        _assignments.c.closed_at,
+        _packs.c.current_version_id,
+        _class_schools.c.allow_reflection,
+    )
+    .outerjoin(
+        _assignments,
+        and_(_assignments.c.id == bindparam("assignment_id"), _assignments.c.class_id == _pupil_table.c.class_id),
+    )
+    .outerjoin(_packs, _packs.c.id == _assignments.c.pack_id)
+    .outerjoin(_class_schools, _class_schools.c.id == _class_table.c.school_id)
 )
 
 

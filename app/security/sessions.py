@@ -148,7 +148,11 @@ def load_principal(db: Reads, token_hash: str | None) -> Principal:
     """Who holds the session ``token_hash``, in one query; anonymous when unknown, expired or disabled."""
     if token_hash is None:
         return ANONYMOUS
-    row = db.execute(_PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
+    return principal_from_row(db.execute(PRINCIPAL_QUERY, {"token_hash": token_hash}).first(), token_hash)
+
+
+def principal_from_row(row: Any, token_hash: str) -> Principal:
+    """Who holds the session, from a row with the columns of ``PRINCIPAL_QUERY`` (or None)."""
     if row is None or row.expires_at <= now():
         return ANONYMOUS
     if row.account_id is not None:
@@ -169,7 +173,7 @@ _accounts: Any = Account.__table__  # type: ignore[attr-defined]
 _pupils: Any = Pupil.__table__  # type: ignore[attr-defined]
 _classes: Any = Class.__table__  # type: ignore[attr-defined]
 _schools: Any = School.__table__  # type: ignore[attr-defined]
-_PRINCIPAL_QUERY = (
+PRINCIPAL_QUERY = (
     select(
         _sessions.c.expires_at,
         _sessions.c.account_id,
