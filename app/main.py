@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from app import __version__
@@ -35,6 +34,7 @@ from app.security.headers import SecurityMiddleware
 from app.security.sessions import SessionCookies
 from app.settings import Settings
 from app.templating import STATIC_DIR, Renderer
+from app.web.compression import Compression
 from app.web.deps import Lupe
 from app.web.errors import install_error_pages
 from app.web.routes import router as web_router
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.router.routes.insert(0, ANSWER_ROUTE)  # the answer burst's hot path is matched first
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
-    app.add_middleware(GZipMiddleware, minimum_size=600, compresslevel=5)
+    app.add_middleware(Compression)
     app.add_middleware(SecurityMiddleware, https=settings.https)
     app.state.metrics = install_observability(app, settings, database)  # outermost: sees every request
     return app
