@@ -101,3 +101,14 @@ def test_text_format_and_the_access_log_switch(settings: Settings, caplog: pytes
         client.get("/healthz")
     assert [r for r in caplog.records if r.name == "lupe.access"] == []
     logging.getLogger("lupe.access").disabled = False
+
+
+def test_fastapi_telemetry_stays_off_even_when_the_environment_asks_for_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI's own OpenTelemetry hooks would record exception messages and paths (with join
+    codes) outside Lupe's logging rules; an OTEL auto-configuration must not switch them on."""
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    app = create_app(settings)
+    assert not any(app._telemetry[switch] for switch in ("tracing", "metrics", "logs", "operation_spans"))
+    assert not app._native_telemetry.enabled()
