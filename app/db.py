@@ -20,7 +20,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, create_engine, event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -207,8 +206,8 @@ class AnswerWriter:
             self._write(batch)
         except Exception as error:
             log.exception("answer writer failed on a batch")
-            for _, future in batch:
-                _resolve(future, error=RuntimeError(f"answer could not be stored: {error}"))
+            failed = RuntimeError(f"answer could not be stored: {error}")
+            _resolve_all([(future, False, failed) for _, future in batch])
 
     def _write(self, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
         try:
@@ -218,8 +217,7 @@ class AnswerWriter:
             # The database is away, locked or full: every waiting request gets it (the 503 page), at once;
             # trying the rows one by one would make each wait out the outage again.
             log.warning("answers could not be stored, database unavailable: %s", error.orig)
-            for _, future in batch:
-                _resolve(future, error=error)
+            _resolve_all([(future, False, error) for _, future in batch])
             return
         except Exception:
             # One bad row (say, a pupil deleted meanwhile) must not fail its neighbours.
@@ -227,11 +225,10 @@ class AnswerWriter:
                 for entry in batch:
                     self._write([entry])
                 return
-            _resolve(batch[0][1], error=RuntimeError("answer could not be stored"))
+            _resolve_all([(batch[0][1], False, RuntimeError("answer could not be stored"))])
             log.exception("answer could not be stored")
             return
-        for (_, future), inserted in zip(batch, results, strict=True):
-            _resolve(future, result=inserted)
+        _resolve_all([(future, inserted, None) for (_, future), inserted in zip(batch, results, strict=True)])
         stored = {values["assignment_id"] for (values, _), inserted in zip(batch, results, strict=True) if inserted}
         if self.on_stored is not None and stored:
             try:
@@ -265,12 +262,16 @@ class AnswerWriter:
         statement = self._statements.get(size)
         if statement is None:
             table = _answer_table()
-            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            # Only this database's dialect: PostgreSQL's would cost an SQLite process 2.5 MB (docs/benchmarks.md, 4).
+            if self.engine.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
             rows = [
                 {name: bindparam(f"{name}_{i}", type_=table.c[name].type) for name in _columns()} for i in range(size)
             ]
             statement = (
-                dialect.insert(table)
+                insert(table)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=list(ANSWER_KEY))
                 .returning(*(table.c[name] for name in ANSWER_KEY))
@@ -298,16 +299,23 @@ def _missing(name: str) -> Any:
     return default.arg(None) if default.is_callable else default.arg
 
 
-def _resolve(future: asyncio.Future[bool], *, result: bool = False, error: Exception | None = None) -> None:
-    def settle() -> None:
+def _resolve_all(outcomes: list[tuple[asyncio.Future[bool], bool, Exception | None]]) -> None:
+    """Tell the waiting requests: one wake-up of their event loop for a whole batch, not one each."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], bool, Exception | None]]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:  # the waiting loop is gone; nobody is left to tell
+            log.debug("answer results dropped: event loop closed")
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[bool], bool, Exception | None]]) -> None:
+    for future, result, error in outcomes:
         if future.done():
-            return
+            continue
         if error is not None:
             future.set_exception(error)
         else:
             future.set_result(result)
-
-    try:
-        future.get_loop().call_soon_threadsafe(settle)
-    except RuntimeError:  # the waiting loop is gone; nobody is left to tell
-        log.debug("answer result dropped: event loop closed")
