@@ -63,6 +63,10 @@ def _by(value: Any, op: str, limit: float) -> str:
     return f"{factor:.2f}× the budget" if op == "<=" else f"{value / limit:.2f}× the required"
 
 
+def _cpu(by_thread: dict[str, float]) -> str:
+    return " + ".join(f"{us:.0f} µs {name}" for name, us in by_thread.items()) or "—"
+
+
 def machine(extra: dict[str, Any]) -> dict[str, Any]:
     memory = ""
     for line in Path("/proc/meminfo").read_text().splitlines():
@@ -152,7 +156,8 @@ def _details(name: str, f: dict[str, Any]) -> str:
     parts = {
         "answer_throughput": lambda: (
             f" ({f['rps']:.0f} req/s, ack {f['acknowledged']}, stored {f['stored']},"
-            f" lost {f['lost']}, errors {f['errors']}, stalled runs {f['stalled_runs']}/{f['runs']})"
+            f" lost {f['lost']}, errors {f['errors']}, stalled runs {f['stalled_runs']}/{f['runs']};"
+            f" server CPU per answer {_cpu(f.get('cpu_us_per_answer', {}))})"
         ),
         "class_burst": lambda: f" (p50 {f['p50_ms']} ms, errors {f['errors']}, lost {f['lost']})",
         "school_load": lambda: f" (p50 {f['p50_ms']} ms, errors {f['errors']}, lost {f['lost']})",

@@ -98,3 +98,18 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024 / 1_000_000
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of a process: its main thread (the event loop) and the others
+    (the answer writer, the thread pool; Python 3.11 does not name threads for the kernel)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {"event loop": 0.0, "other threads": 0.0}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        which = "event loop" if task.name == str(pid) else "other threads"
+        seconds[which] += (int(fields[11]) + int(fields[12])) / ticks
+    return seconds

@@ -14,6 +14,7 @@ from typing import Any
 from bench.common import BROWSER_HEADERS, Context, answer_request, lupe_server, median, percentile, rounded
 from bench.config import ANSWERS_PER_RUN, CHOICE, CONNECTIONS, HOST, LOW_CONNECTIONS, RUN_SECONDS, RUNS
 from bench.generators import run_loadgen, run_wrk
+from bench.servers import thread_cpu_seconds
 from bench.world import stored_pairs
 
 NAMES = ["floor", "answer_throughput"]
@@ -61,6 +62,8 @@ def _summarise_closed(result: dict[str, Any]) -> dict[str, Any]:
 
 def _lupe_run(ctx: Context, seconds: float, count: int, connections: int = CONNECTIONS) -> dict[str, Any]:
     world, port = ctx.world, ctx.port
+    assert ctx.lupe is not None
+    cpu_before = thread_cpu_seconds(ctx.lupe.process.pid)
     pairs = world.pairs(count)
     keys = {(world.load.ids[p], pack, key) for p, pack, key in pairs}
     if ctx.generator == "wrk":
@@ -89,12 +92,23 @@ def _lupe_run(ctx: Context, seconds: float, count: int, connections: int = CONNE
         summary = _summarise_closed(result)
         summary["ok"] = len(result["acked"])
         acknowledged_pairs = {(world.load.ids[pairs[i][0]], pairs[i][1], pairs[i][2]) for i in result["acked"]}
+    cpu_after = thread_cpu_seconds(ctx.lupe.process.pid)
+    # The server's CPU per acknowledged answer, by thread: steadier than req/s on a shared machine,
+    # and it shows what the one interpreter lock has to carry (the event loop and the answer writer).
+    answered = max(1, summary["ok"])
+    cpu_us = {name: 1e6 * (cpu_after[name] - cpu_before.get(name, 0.0)) / answered for name in cpu_after}
+    summary["cpu_us_per_answer"] = {name: round(us) for name, us in sorted(cpu_us.items()) if us >= 1}
     responsive = _responsive(port)
     time.sleep(0.5)  # let the writer settle before counting
     stored = keys & stored_pairs(ctx.database)
     # asyncio: exact, every acknowledged pair looked up; wrk: each request is a distinct pair, so count.
     lost = len(acknowledged_pairs - stored) if acknowledged_pairs is not None else max(0, summary["ok"] - len(stored))
     return {**summary, "acknowledged": summary["ok"], "stored": len(stored), "lost": lost, "responsive": responsive}
+
+
+def _median_by_thread(runs: list[dict[str, int]]) -> dict[str, float]:
+    names = sorted({name for run in runs for name in run})
+    return {name: rounded(median([run.get(name, 0) for run in runs]), 0) for name in names}
 
 
 def _responsive(port: int) -> bool:
@@ -137,6 +151,7 @@ def run(ctx: Context) -> dict[str, dict[str, Any]]:
         "p50_ms": rounded(median([r["p50_ms"] for r in lupes]), 2),
         "p99_ms": rounded(median([r["p99_ms"] for r in lupes]), 2),
         "runs_rps": [rounded(r["rps"], 0) for r in lupes],
+        "cpu_us_per_answer": _median_by_thread([r["cpu_us_per_answer"] for r in lupes]),
         "responsive_after_runs": [r["responsive"] for r in lupes],
         "stalled_runs": sum(1 for r in lupes if not r["responsive"]),
         "pool_exhausted": any(r.get("wrapped") for r in lupes),
