@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.classroom.models import Pupil
 from app.db import Database
-from app.practice.services import _ANSWERS_ONE_RESPONSE_QUERY, _ANSWERS_QUERY
+from app.practice.services import _ANSWERS_QUERY, _ITEM_TRIES_QUERY, _SETTLED_QUERY
 from app.security.authz import _PLAYABLE_QUERY
 from app.security.sessions import PRINCIPAL_QUERY, SessionCookies
 from app.settings import Settings
@@ -45,8 +45,9 @@ def test_plain_rows_equal_sqlalchemy_rows(settings: Settings) -> None:
         (PRINCIPAL_QUERY, {"token_hash": "unknown"}),
         (_PLAYABLE_QUERY, {"class_id": class_id, "assignment_id": target["assignment_id"], "school_id": 1}),
         (_ANSWERS_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"]}),
+        (_SETTLED_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"]}),
         (
-            _ANSWERS_ONE_RESPONSE_QUERY,
+            _ITEM_TRIES_QUERY,
             {"pupil_id": pupils[0], "assignment_id": target["assignment_id"], "item_key": items[0][1]},
         ),
     ]
