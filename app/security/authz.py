@@ -242,16 +242,23 @@ def check_answerable(grant: PlayGrant) -> PlayGrant:
 _assignments: Any = Assignment.__table__  # type: ignore[attr-defined]
 _packs: Any = Pack.__table__  # type: ignore[attr-defined]
 _schools: Any = School.__table__  # type: ignore[attr-defined]
-_PLAYABLE_QUERY = (
-    select(
+
+
+def _grant_columns(schools: Any) -> tuple[Any, ...]:
+    """What ``grant_from_row`` reads."""
+    return (
         _assignments.c.pack_id,
         _assignments.c.kind,
         _assignments.c.opens_at,
         _assignments.c.closes_at,
         _assignments.c.closed_at,
         _packs.c.current_version_id,
-        _schools.c.allow_reflection,
+        schools.c.allow_reflection,
     )
+
+
+_PLAYABLE_QUERY = (
+    select(*_grant_columns(_schools))
     .select_from(_assignments)
     .join(_packs, _packs.c.id == _assignments.c.pack_id)
     .join(_schools, _schools.c.id == bindparam("school_id"))
@@ -264,15 +271,7 @@ _class_table: Any = Class.__table__  # type: ignore[attr-defined]
 _class_schools: Any = School.__table__.alias("class_school")  # type: ignore[attr-defined]
 # PRINCIPAL_QUERY with the assignment asked for, if it is the pupil's class's (the columns of _PLAYABLE_QUERY).
 _PRINCIPAL_AND_PLAYABLE_QUERY = (
-    PRINCIPAL_QUERY.add_columns(
-        _assignments.c.pack_id,
-        _assignments.c.kind,
-        _assignments.c.opens_at,
-        _assignments.c.closes_at,
-        _assignments.c.closed_at,
-        _packs.c.current_version_id,
-        _class_schools.c.allow_reflection,
-    )
+    PRINCIPAL_QUERY.add_columns(*_grant_columns(_class_schools))
     .outerjoin(
         _assignments,
         and_(_assignments.c.id == bindparam("assignment_id"), _assignments.c.class_id == _pupil_table.c.class_id),
