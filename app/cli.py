@@ -5,13 +5,20 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from app.serving import data_folder_problem, metrics_folder_for, prepare, serving_problem, upgrade_database
+from app.serving import (
+    PreparationFailed,
+    data_folder_problem,
+    metrics_folder_for,
+    prepare,
+    prepare_for_serving,
+    serving_problem,
+    upgrade_database,
+)
 from app.settings import Settings
 
 cli = typer.Typer(help="Lupe: media-literacy practice for schools.", no_args_is_help=True, add_completion=False)
@@ -66,10 +73,10 @@ def serve(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     configure_logging(settings)
-    if settings.workers == 1:
-        typer.echo(f"{prepare(settings)} lesson packs ready")
-    else:
-        _prepare_in_child()
+    try:
+        typer.echo(f"{prepare_for_serving(settings)} lesson packs ready")
+    except PreparationFailed as failed:
+        raise typer.Exit(failed.code) from failed
     typer.echo(f"serving on http://{settings.host}:{settings.port} with {settings.workers} process(es)")
     metrics_folder = metrics_folder_for(settings)
     try:
@@ -95,15 +102,6 @@ def prepare_command() -> None:
     """Migrate the database and load the shipped lesson packs, then exit (before starting workers yourself)."""
     ready = prepare(Settings())
     typer.echo(f"database is up to date; {ready} lesson packs ready")
-
-
-def _prepare_in_child() -> None:
-    """Prepare in a short-lived process: the supervising parent then never holds Alembic or the packs."""
-    import subprocess  # noqa: S404 - runs this very command
-
-    done = subprocess.run([sys.executable, "-m", "app.cli", "prepare"], check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise typer.Exit(done.returncode)
 
 
 @cli.command("backup")

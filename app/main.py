@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from starlette.staticfiles import StaticFiles
 
 from app import __version__
-from app.accounts.routes import router as accounts_router
+from app.accounts.routes import ROUTERS as ACCOUNTS_ROUTERS
 from app.classroom.assignment_routes import router as assignment_router
 from app.classroom.routes import router as classroom_router
 from app.db import Database
+from app.heap import release_heap_when_quiet
 from app.live.bus import create_bus
 from app.live.routes import router as live_router
 from app.live.stream import end_streams_on_exit_signal
@@ -49,6 +51,19 @@ def tell_screens(lupe: Lupe, assignments: set[int]) -> None:
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Put ``router``'s routes on the app itself, where ``app.include_router`` would put the router.
+
+    FastAPI builds a second request handler for every route of an included router, on the
+    first request that passes it: 2.7 MB of an idle server (docs/benchmarks.md, section 4).
+    Lupe's routers set nothing that only inclusion applies (their prefix is already in each
+    path), so their routes serve the same from the app's own list.
+    """
+    if not all(isinstance(route, APIRoute) for route in router.routes):
+        raise TypeError("add_routes takes plain routes only: add a router's inner routers themselves")
+    app.router.routes.extend(router.routes)
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """The Lupe web application for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings()
@@ -72,7 +87,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             if settings.purge_daily
             else None
         )
+        trimmer = asyncio.create_task(release_heap_when_quiet())
         yield
+        trimmer.cancel()
         if watcher is not None:
             watcher.cancel()
         if purger is not None:
@@ -96,7 +113,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.lupe = lupe
     for router in (
         web_router,
-        accounts_router,
+        *ACCOUNTS_ROUTERS,
         classroom_router,
         assignment_router,
         live_router,
@@ -107,7 +124,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         print_router,
         privacy_router,
     ):
-        app.include_router(router)
+        add_routes(app, router)
     app.router.routes.insert(0, ANSWER_ROUTE)  # the answer burst's hot path is matched first
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)

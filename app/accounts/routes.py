@@ -186,7 +186,5 @@ def logout(lupe: LupeDep, principal: PrincipalDep) -> Response:
     return response
 
 
-# The other account pages hang off this router: app/main.py includes one router for accounts.
-router.include_router(account_router)
-router.include_router(link_router)
-router.include_router(admin_router)
+# This router and those of the other account pages, which app/main.py adds to the app in this order.
+ROUTERS = (router, account_router, link_router, admin_router)

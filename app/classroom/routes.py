@@ -80,28 +80,23 @@ def _class_context(
 ) -> dict:
     assert school_class.id is not None
     packs = usable_packs(db, lupe.packs, account)
-    compiled_by_pack = {pack.id: compiled for pack, compiled in packs}
+    summary_by_pack = {pack.id: summary for pack, summary in packs}
+    version_by_pack = {pack.id: pack.current_version_id or 0 for pack, _ in packs}
     reflection = allows_reflection(db, account.school_id or 0)
-    assignments = [a for a in assignments_of(db, school_class.id) if a.pack_id in compiled_by_pack]
-    running = [
-        (
-            a.id,
-            {
-                **compiled_by_pack[a.pack_id],
-                "items": visible_items(compiled_by_pack[a.pack_id], allow_reflection=reflection),
-            },
-        )
-        for a in assignments
-        if is_open(a) and a.kind != "live"
-    ]
+    assignments = [a for a in assignments_of(db, school_class.id) if a.pack_id in summary_by_pack]
+    running = []
+    for a in assignments:
+        if is_open(a) and a.kind != "live":  # progress needs the items: only these packs are loaded
+            compiled = lupe.packs.get(db, version_by_pack[a.pack_id])
+            running.append((a.id, {**compiled, "items": visible_items(compiled, allow_reflection=reflection)}))
     join_url = str(request.url_for("join_link", code=school_class.join_code))
     return {
         "school_class": school_class,
         "code": display(school_class.join_code),
         "join_url": join_url,
         "packs": packs,
-        "assignments": [(a, compiled_by_pack[a.pack_id], is_open(a)) for a in assignments],
-        "pre_tests": [(a, compiled_by_pack[a.pack_id]) for a in assignments if a.kind == "pre"],
+        "assignments": [(a, summary_by_pack[a.pack_id], is_open(a)) for a in assignments],
+        "pre_tests": [(a, summary_by_pack[a.pack_id]) for a in assignments if a.kind == "pre"],
         "parallel_form": _parallel_form(packs, assignments),
         "error": error,
         "progress": class_progress(db, class_id=school_class.id, packs=running),  # type: ignore[arg-type]

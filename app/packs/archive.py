@@ -12,9 +12,9 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 
-from app.packs.compiler import SourceFile
 from app.packs.diagnostics import N_, Report
 from app.packs.media import MAX_MEDIA_BYTES, MAX_MEDIA_FILES, Media, MediaProblem, inspect_media
+from app.packs.sources import SourceFile
 from app.packs.vocabulary import MAX_FILE_BYTES, MAX_FILES, MEDIA_FOLDER, PACK_FILE
 
 MAX_ZIP_BYTES = 20_000_000

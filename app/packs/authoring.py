@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.packs.archive import PackUpload, write_zip
-from app.packs.compiler import SourceFile, compile_pack
 from app.packs.diagnostics import N_, Diagnostic
 from app.packs.library import VersionConflict, find_pack, store_version
 from app.packs.media import Media, inspect_media
 from app.packs.models import Pack, PackMedia, PackVersion
+from app.packs.sources import SourceFile
 from app.packs.vocabulary import PACK_FILE
 
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.md")
@@ -99,6 +99,8 @@ class SaveResult:
 
 def save_pack(db: Session, upload: PackUpload, *, account: Any, replacing: Pack | None = None) -> SaveResult:
     """Compile and store an upload as the teacher's pack (a new pack, or a new version of theirs)."""
+    from app.packs.compiler import compile_pack  # Markdown, YAML, nh3: loaded when a teacher first saves a pack
+
     report = upload.report
     compiled = compile_pack(upload.files, report, upload.media) if not report.has_errors else None
     if compiled is None:

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.packs.compiler import PACK_FILE, SourceFile, compile_pack, content_hash, read_pack_folder
 from app.packs.diagnostics import N_, Diagnostic, Report
 from app.packs.media import Media
 from app.packs.models import Item, Pack, PackMedia, PackVersion
+from app.packs.sources import SourceFile, content_hash, read_pack_folder
+from app.packs.vocabulary import PACK_FILE
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def pack_folders(paths: list[Path]) -> list[Path]:
 
 def check_folder(folder: Path, *, shown_as: str | None = None) -> CheckedPack:
     """Read and compile one pack folder, collecting every diagnostic."""
+    from app.packs.compiler import compile_pack  # Markdown, YAML, nh3: only where packs are compiled
+
     report = Report()
     media: dict[str, Media] = {}
     files = read_pack_folder(folder, report, shown_as=shown_as, media=media)
@@ -185,6 +188,26 @@ def sync_shipped_packs(db: Any, lessons_dir: Path) -> list[CheckedPack]:
     return results
 
 
+def shipped_packs_as_stored(db: Session, lessons_dir: Path) -> int | None:
+    """The number of packs in ``lessons_dir`` when each is already a shipped pack's current version
+    exactly; None when one must be compiled (or has errors to log). Reads and hashes, compiles nothing."""
+    stored = set(
+        db.execute(
+            select(col(PackVersion.content_hash))
+            .join(Pack, col(Pack.current_version_id) == col(PackVersion.id))
+            .where(col(Pack.shipped))
+        ).scalars()
+    )
+    folders = pack_folders([lessons_dir])
+    for folder in folders:
+        report = Report()
+        media: dict[str, Media] = {}
+        files = read_pack_folder(folder, report, media=media)
+        if report.has_errors or not files or content_hash(files, media) not in stored:
+            return None
+    return len(folders)
+
+
 def _unchanged(db: Any, folder: Path) -> CheckedPack | None:
     """The folder as already stored, when a shipped pack's current version has exactly its content."""
     report = Report()
@@ -206,6 +229,7 @@ class CompiledPacks:
 
     def __init__(self) -> None:
         self._cache: dict[int, dict[str, Any]] = {}
+        self._summaries: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def cached(self, version_id: int) -> dict[str, Any] | None:
@@ -218,10 +242,12 @@ class CompiledPacks:
         cached = self._cache.get(version_id)
         if cached is not None:
             return cached
-        version = db.get(PackVersion, version_id)
-        if version is None:
+        # The compiled column alone: the whole row would also decode the version's Markdown sources.
+        compiled = db.execute(
+            select(col(PackVersion.compiled)).where(col(PackVersion.id) == version_id)
+        ).scalar_one_or_none()
+        if compiled is None:
             raise LookupError(version_id)
-        compiled = dict(version.compiled)
         compiled["item_ids"] = {
             row.key: row.id
             for row in db.execute(select(col(Item.key), col(Item.id)).where(Item.pack_version_id == version_id))  # type: ignore[arg-type]
@@ -232,6 +258,34 @@ class CompiledPacks:
             self._cache[version_id] = compiled
         return compiled
 
+    def summaries(self, db: Session, version_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """What lists of packs show, by version id: title, version, language and ``items`` (their keys).
+
+        A teacher's pack picker lists every pack; loading each compiled version for a title
+        and a count would keep all of them in memory (22 shipped packs: about 4 MB).
+        """
+        missing = [version_id for version_id in version_ids if version_id not in self._summaries]
+        if missing:
+            keys: dict[int, list[str]] = {version_id: [] for version_id in missing}
+            for version_id, key in db.execute(
+                select(col(Item.pack_version_id), col(Item.key))
+                .where(col(Item.pack_version_id).in_(missing))
+                .order_by(col(Item.pack_version_id), col(Item.position))
+            ):
+                keys[version_id].append(key)
+            rows = db.execute(
+                select(
+                    col(PackVersion.id), col(PackVersion.title), col(PackVersion.version), col(PackVersion.language)
+                ).where(col(PackVersion.id).in_(missing))
+            )
+            found = {
+                row.id: {"title": row.title, "version": row.version, "language": row.language, "items": keys[row.id]}
+                for row in rows
+            }
+            with self._lock:
+                self._summaries.update(found)
+        return {version_id: self._summaries[version_id] for version_id in version_ids if version_id in self._summaries}
+
     def current(self, db: Session, pack_id: int) -> dict[str, Any] | None:
         """The pack's current version (reports and live lessons follow items by key across versions)."""
         pack = db.get(Pack, pack_id)
@@ -241,7 +295,8 @@ class CompiledPacks:
 
 
 def usable_packs(db: Session, compiled: CompiledPacks, account: Any) -> list[tuple[Pack, dict[str, Any]]]:
-    """Packs this teacher may use: the shipped ones, the school's shared ones and their own."""
+    """Packs this teacher may use (the shipped ones, the school's shared ones and their own), each with
+    its current version's summary (:meth:`CompiledPacks.summaries`); ``compiled.get`` has the content."""
     from app.security.authz import may_use_pack
 
     mine = col(Pack.school_id) == account.school_id
@@ -251,4 +306,5 @@ def usable_packs(db: Session, compiled: CompiledPacks, account: Any) -> list[tup
         .order_by(col(Pack.shipped), col(Pack.key))
     )
     packs = [pack for pack in db.execute(statement).scalars() if may_use_pack(account, pack)]
-    return [(pack, compiled.get(db, pack.current_version_id)) for pack in packs if pack.current_version_id is not None]
+    summaries = compiled.summaries(db, [pack.current_version_id for pack in packs if pack.current_version_id])
+    return [(pack, summaries[pack.current_version_id]) for pack in packs if pack.current_version_id in summaries]

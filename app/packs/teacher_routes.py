@@ -18,7 +18,6 @@ from app.packs.authoring import (
     version_media,
     zip_of,
 )
-from app.packs.compiler import compile_pack
 from app.packs.library import usable_packs
 from app.packs.models import Pack, PackVersion
 from app.packs.vocabulary import MAX_FILES
@@ -169,6 +168,8 @@ def preview(
     pack_id: Annotated[int, Form()] = 0,
 ) -> Response:
     """Check and render what is in the editor now, without storing anything."""
+    from app.packs.compiler import compile_pack  # Markdown, YAML, nh3: loaded when a teacher first previews
+
     account = require_teacher(principal)
     pack, edited = _edited(db, account, pack_id, name, text)
     report = edited.report
