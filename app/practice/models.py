@@ -18,7 +18,8 @@ class Answer(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("pupil_id", "assignment_id", "item_key", "attempt", name="uq_answer_attempt"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    pupil_id: str = Field(foreign_key="pupil.id", index=True, ondelete="CASCADE")
+    # No index of its own: the unique key's index starts with it (one index fewer per stored answer).
+    pupil_id: str = Field(foreign_key="pupil.id", ondelete="CASCADE")
     assignment_id: int = Field(foreign_key="assignment.id", index=True, ondelete="CASCADE")
     pack_id: int = Field(foreign_key="pack.id", index=True)
     item_id: int = Field(foreign_key="item.id")
