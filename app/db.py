@@ -251,8 +251,8 @@ class AnswerWriter:
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
         new = {tuple(row) for row in connection.execute(self._statement(len(rows)), values)}
         results = []
-        for row in rows:
-            key = tuple(row[name] if name in row else _missing(name) for name in ANSWER_KEY)
+        for i in range(len(rows)):
+            key = tuple(values[f"{name}_{i}"] for name in ANSWER_KEY)  # as inserted, defaults filled in
             results.append(key in new)
             new.discard(key)
         return results

@@ -147,8 +147,8 @@ def _item_context(
 @router.get("/play/{assignment_id}/items/{item_key}")
 async def item_page(request: Request, lupe: LupeDep, assignment_id: int, item_key: str) -> Response:
     token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
-    principal, playable, answers = await lupe.db.run_reads(read_item, lupe, token_hash, assignment_id, item_key)
-    context = _item_context(playable, playable.item(item_key), answers)
+    principal, playable, item, answers = await lupe.db.run_reads(read_item, lupe, token_hash, assignment_id, item_key)
+    context = _item_context(playable, item, answers)
     block = "item" if is_htmx(request) else None
     return lupe.renderer.render(request, "practice/item.html", context, principal=principal, block=block)
 
@@ -163,28 +163,28 @@ async def answer_endpoint(request: Request) -> Response:
     token_hash = lupe.cookies.token_hash(request.cookies.get(COOKIE_NAME))
     await request.body()  # read a slow client's body before holding a database connection
     assignment_id, item_key = request.path_params["assignment_id"], request.path_params["item_key"]
-    principal, playable, answers = await lupe.db.run_reads(
+    principal, playable, item, answers = await lupe.db.run_reads(
         read_item, lupe, token_hash, assignment_id, item_key, answering=True
     )
-    return await answer_item(request, lupe, principal, playable, answers, item_key)
+    return await answer_item(request, lupe, principal, playable, item, answers)
 
 
 def read_item(
     lupe: LupeServices, token_hash: str | None, assignment_id: int, item_key: str, *, answering: bool = False
-) -> tuple[Principal, Playable, dict[str, StoredAnswer]]:
+) -> tuple[Principal, Playable, dict[str, Any], dict[str, StoredAnswer]]:
     """Who asks, the item if they may see it, and their tries: one connection, handed back at the end.
 
     Blocking calls, so that on PostgreSQL they run off the event loop (``Database.run_reads``).
     """
     # Plain driver reads, not a Session: on this path SQLAlchemy's per-query work cost more than the queries.
     with lupe.db.plain.connect() as db:
-        principal, grant = pupil_plays(db, token_hash, assignment_id)
-        pupil = require_pupil(principal)
+        principal, pupil, grant = pupil_plays(db, token_hash, assignment_id)
         playable = Playable(db, lupe, pupil, assignment_id, grant)
         if answering and playable.grant.kind == AssignmentKind.live:
             raise NotVisible  # live answers go to the live lesson, which paces them
-        playable.item(item_key)
-        return principal, playable, answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id, item_key=item_key)
+        item = playable.item(item_key)
+        answers = answers_of(db, pupil_id=pupil.id, assignment_id=assignment_id, item_key=item_key)
+        return principal, playable, item, answers
 
 
 # Not on ``router``: create_app puts it first among the app's routes. Behind FastAPI's included
@@ -206,11 +206,11 @@ async def answer_item(
     lupe: LupeServices,
     principal: Principal,
     playable: Playable,
+    item: dict[str, Any],
     answers: dict[str, StoredAnswer],
-    item_key: str,
 ) -> Response:
     """Store the try once and show what follows: a hint and another try, or the feedback."""
-    item = playable.item(item_key)
+    item_key = item["key"]
     form = await read_form(request)
     block = "item" if is_htmx(request) else None
     stored = answers.get(item_key)

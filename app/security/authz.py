@@ -204,7 +204,7 @@ def check_pupil_plays(db: Reads, pupil: SignedInPupil, assignment_id: int) -> Pl
     return grant_from_row(row, assignment_id)
 
 
-def pupil_plays(db: Reads, token_hash: str | None, assignment_id: int) -> tuple[Principal, PlayGrant]:
+def pupil_plays(db: Reads, token_hash: str | None, assignment_id: int) -> tuple[Principal, SignedInPupil, PlayGrant]:
     """Who asks and, if a pupil, whether they may play ``assignment_id``: the answer path's one query
     for what ``load_principal`` and ``check_pupil_plays`` read in two, judged by the same rules."""
     row = None
@@ -212,8 +212,8 @@ def pupil_plays(db: Reads, token_hash: str | None, assignment_id: int) -> tuple[
         values = {"token_hash": token_hash, "assignment_id": assignment_id}
         row = db.execute(_PRINCIPAL_AND_PLAYABLE_QUERY, values).first()
     principal = principal_from_row(row, token_hash or "")
-    require_pupil(principal)  # a teacher's or nobody's session: the pupil's sign-in, as everywhere
-    return principal, grant_from_row(row, assignment_id)
+    pupil = require_pupil(principal)  # a teacher's or nobody's session: the pupil's sign-in, as everywhere
+    return principal, pupil, grant_from_row(row, assignment_id)
 
 
 def grant_from_row(row: Any, assignment_id: int) -> PlayGrant:
