@@ -200,28 +200,36 @@ def shipped_packs_as_stored(db: Session, lessons_dir: Path) -> int | None:
     )
     folders = pack_folders([lessons_dir])
     for folder in folders:
-        report = Report()
-        media: dict[str, Media] = {}
-        files = read_pack_folder(folder, report, media=media)
-        if report.has_errors or not files or content_hash(files, media) not in stored:
+        read = _read_cleanly(folder)
+        if read is None or read[2] not in stored:
             return None
     return len(folders)
 
 
 def _unchanged(db: Any, folder: Path) -> CheckedPack | None:
     """The folder as already stored, when a shipped pack's current version has exactly its content."""
+    read = _read_cleanly(folder)
+    if read is None:
+        return None
+    files, media, digest = read
+    with db.read_session() as session:
+        compiled = session.execute(
+            select(col(PackVersion.compiled))
+            .join(Pack, col(Pack.current_version_id) == col(PackVersion.id))
+            .where(col(Pack.shipped), col(PackVersion.content_hash) == digest)
+        ).scalar_one_or_none()
+    return CheckedPack(folder, compiled, [], media, files) if compiled is not None else None
+
+
+def _read_cleanly(folder: Path) -> tuple[list[SourceFile], dict[str, Media], str] | None:
+    """A pack folder's files, pictures and content hash; None when reading it found errors
+    (compiling it again reports them)."""
     report = Report()
     media: dict[str, Media] = {}
     files = read_pack_folder(folder, report, media=media)
     if report.has_errors or not files:
         return None
-    with db.read_session() as session:
-        compiled = session.execute(
-            select(col(PackVersion.compiled))
-            .join(Pack, col(Pack.current_version_id) == col(PackVersion.id))
-            .where(col(Pack.shipped), col(PackVersion.content_hash) == content_hash(files, media))
-        ).scalar_one_or_none()
-    return CheckedPack(folder, compiled, [], media, files) if compiled is not None else None
+    return files, media, content_hash(files, media)
 
 
 class CompiledPacks:
