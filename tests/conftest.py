@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from app.accounts.models import Role, School
 from app.accounts.services import create_account
@@ -199,6 +199,19 @@ def add_account(app, email: str, school_id: int | None, role: Role = Role.teache
         )
         assert account.id is not None
         return account.id
+
+
+def two_schools(client: TestClient, app) -> None:  # noqa: ANN001
+    """The access tests' world of accounts: school A, set up on ``client`` by admin@eins, with the
+    teachers owner@eins and colleague@eins; school B with the teacher stranger@zwei and its admin@zwei."""
+    set_up_school(client, "admin@eins.example")
+    with app.state.lupe.db.read_session() as db:
+        first_school = db.execute(select(School.id)).scalar_one()  # made by the setup page
+    second = add_school(app, "Realschule Am Berg")
+    add_account(app, "owner@eins.example", first_school)
+    add_account(app, "colleague@eins.example", first_school)
+    add_account(app, "stranger@zwei.example", second)
+    add_account(app, "admin@zwei.example", second, Role.school_admin)
 
 
 def signed_in(app, email: str, password: str = PASSWORD, *, follow_redirects: bool = False) -> TestClient:  # noqa: ANN001

@@ -9,19 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.accounts.models import Role, School
 from app.classroom.models import Pupil
 from app.packs.models import Pack
 from app.practice.models import Answer
 from tests.conftest import (
-    add_account,
-    add_school,
     create_class,
     join,
     new_client,
     open_pack,
-    set_up_school,
     signed_in,
+    two_schools,
 )
 
 PACK = "headline-test-a"
@@ -43,14 +40,7 @@ class World:
 
 @pytest.fixture
 def world(client: TestClient, app: Any, cheap_argon2: None) -> World:
-    set_up_school(client, "admin@eins.example")
-    with app.state.lupe.db.read_session() as db:
-        first_school = db.execute(select(School.id)).scalar_one()  # made by the setup page
-    second = add_school(app, "Realschule Am Berg")
-    add_account(app, "owner@eins.example", first_school)
-    add_account(app, "colleague@eins.example", first_school)
-    add_account(app, "stranger@zwei.example", second)
-    add_account(app, "admin@zwei.example", second, Role.school_admin)
+    two_schools(client, app)
     owner = signed_in(app, "owner@eins.example", follow_redirects=True)
     class_id, code = create_class(owner)
     assignment_id = open_pack(owner, class_id, PACK, kind="pre")
