@@ -197,7 +197,9 @@ def test_disabled_account_loses_access_at_once(client: TestClient, app: Any) -> 
 def forged_cookies(real: str) -> dict[str, str]:
     token = URLSafeSerializer("test-secret-key", salt="lupe-session").loads(real)
     payload, signature = real.rsplit(".", 1)
-    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    # Flip the first character: the last one of an unpadded base64 signature carries spare
+    # bits, so changing it can decode to the very same signature.
+    flipped = ("B" if signature[0] == "A" else "A") + signature[1:]
     return {
         "tampered-signature": f"{payload}.{flipped}",
         "unsigned-token": token,
