@@ -175,8 +175,8 @@ class RedisBus(RemoteBus):
 
     def _client(self, name: str) -> Any:
         import redis.asyncio
+        from redis.asyncio.retry import Retry  # the asyncio client's own (redis 8 warns on the other)
         from redis.backoff import NoBackoff
-        from redis.retry import Retry
 
         # No silent retries inside redis-py: this bus must notice every reconnection.
         return redis.asyncio.from_url(
