@@ -1,6 +1,6 @@
 """Core SELECTs run straight on the driver's cursor, for the answer path.
 
-A pupil's answer needs three small reads (who asks, may they play this, their tries so far).
+A pupil's answer needs two small reads (who asks and whether they may play this; their tries so far).
 Through SQLAlchemy's execution machinery each read cost 30–80 µs of Python, several times
 what SQLite itself spends on it (see docs/benchmarks.md). Here a statement is compiled
 once per dialect into its SQL, its bind and result conversions; executing it is then one
@@ -114,10 +114,12 @@ class PlainPlans:
 
     @contextmanager
     def connect(self) -> Iterator[PlainConnection]:
-        """A connection reading one snapshot, rolled back at the end.
+        """A connection on which each statement reads a snapshot of its own: a read that must agree
+        with itself is one statement (as the answer path's two are).
 
         On SQLite each thread keeps its own connection (the pool's checkout and return cost a
-        tenth of an answer's reads); elsewhere it is the pool's, handed back at the end.
+        tenth of an answer's reads), in autocommit mode (app/db.py), so no BEGIN and ROLLBACK
+        around the reads; elsewhere it is the pool's, handed back (and rolled back) at the end.
         """
         if self.dialect.name != "sqlite":
             raw = self._checkout()
@@ -127,15 +129,10 @@ class PlainPlans:
                 raw.close()
             return
         raw = self._own_connection()
-        # Lupe's SQLite connections run without the driver's transaction handling (app/db.py):
-        # without BEGIN every statement would read its own snapshot.
-        self._run(raw, "BEGIN")
         try:
             yield PlainConnection(raw, self)
         finally:
-            if raw.is_valid:
-                raw.driver_connection.rollback()  # end the snapshot; the connection stays this thread's
-            else:
+            if not raw.is_valid:
                 self._forget(raw)  # dropped after an error: the next read takes a new one
 
     def _own_connection(self) -> Any:
@@ -209,16 +206,22 @@ class PlainPlans:
     def _compile(self, statement: Executable) -> _Plan:
         dialect = self.dialect
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        sql, positions = str(compiled), compiled.positiontup
+        # Constants SQLAlchemy renders into the SQL at each execution (say, a separator): rendered once here.
+        constants = {compiled.bind_names[bind] for bind in compiled.literal_execute_params}
+        if constants:
+            expanded = compiled.construct_expanded_state(compiled.params)
+            sql, positions = expanded.statement, expanded.positiontup
         bind_processors = {}
         for name, bind in compiled.binds.items():
             process = bind.type._cached_bind_processor(dialect)
-            if process is not None:
+            if process is not None and name not in constants:
                 bind_processors[name] = process
         columns = list(statement.exported_columns)  # type: ignore[attr-defined]
         return _Plan(
-            sql=str(compiled),
-            positions=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
-            defaults={name: value for name, value in compiled.params.items() if value is not None},
+            sql=sql,
+            positions=tuple(positions) if positions is not None else None,
+            defaults={name: v for name, v in compiled.params.items() if v is not None and name not in constants},
             bind_processors=bind_processors,
             row=namedtuple("PlainRow", [column.key or f"column_{i}" for i, column in enumerate(columns)], rename=True),  # type: ignore[misc]
             types=[column.type for column in columns],

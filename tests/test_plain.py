@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.classroom.models import Pupil
 from app.db import Database
-from app.practice.services import _ANSWERS_QUERY, _ITEM_TRIES_QUERY, _SETTLED_QUERY
+from app.practice.services import _ANSWERS_QUERY, _ITEM_QUERY, SETTLED, StoredAnswer, answers_of
 from app.security.authz import _PLAYABLE_QUERY
 from app.security.sessions import PRINCIPAL_QUERY, SessionCookies
 from app.settings import Settings
@@ -45,11 +45,8 @@ def test_plain_rows_equal_sqlalchemy_rows(settings: Settings) -> None:
         (PRINCIPAL_QUERY, {"token_hash": "unknown"}),
         (_PLAYABLE_QUERY, {"class_id": class_id, "assignment_id": target["assignment_id"], "school_id": 1}),
         (_ANSWERS_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"]}),
-        (_SETTLED_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"]}),
-        (
-            _ITEM_TRIES_QUERY,
-            {"pupil_id": pupils[0], "assignment_id": target["assignment_id"], "item_key": items[0][1]},
-        ),
+        (_ITEM_QUERY, {"pupil_id": pupils[1], "assignment_id": target["assignment_id"], "item_key": items[0][1]}),
+        (_ITEM_QUERY, {"pupil_id": pupils[0], "assignment_id": target["assignment_id"], "item_key": items[0][1]}),
     ]
     try:
         for statement, values in cases:
@@ -59,10 +56,43 @@ def test_plain_rows_equal_sqlalchemy_rows(settings: Settings) -> None:
                 got = list(plain.execute(statement, values))
             assert [tuple(row) for row in got] == expected
             assert [type(v) for row in got for v in row] == [type(v) for row in expected for v in row]
-        assert expected and expected[0][5] == {"options": ["a", "b"]}  # the one response asked for, decoded
+        assert expected and expected[-1][5] == {"options": ["a", "b"]}  # the one response asked for, decoded
         with database.plain.connect() as plain:
             principal = plain.execute(PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
         assert principal.pupil_id == pupils[0] and principal.expires_at.tzinfo is not None  # by name, aware
+    finally:
+        database.close()
+
+
+@BOTH
+def test_one_item_read_has_its_tries_in_full_and_the_other_settled_items_by_key(settings: Settings) -> None:
+    database = Database.from_settings(settings)
+    pupils, target, items = seed(database, 2)
+    mine, other = pupils
+    assignment = target["assignment_id"]
+
+    async def store() -> None:
+        await database.writer.store({**answer(mine, target, items[0]), "final": False, "is_correct": False})
+        await database.writer.store({**answer(mine, target, items[0]), "attempt": 2, "choice": "Fake"})
+        await database.writer.store(answer(mine, target, items[1]))
+        await database.writer.store(answer(mine, target, items[2]))
+        await database.writer.store({**answer(mine, target, items[3]), "final": False})  # not settled yet
+        await database.writer.store(answer(other, target, items[4]))  # another pupil's
+
+    asyncio.run(store())
+    try:
+        for reads in (database.plain.connect, database.engine.connect):  # plain and through SQLAlchemy alike
+            with reads() as db:
+                shown = answers_of(db, pupil_id=mine, assignment_id=assignment, item_key=items[0][1])
+                fresh = answers_of(db, pupil_id=mine, assignment_id=assignment, item_key=items[5][1])
+                nothing = answers_of(db, pupil_id=pupils[1], assignment_id=assignment, item_key=items[0][1])
+            assert shown == {
+                items[0][1]: StoredAnswer("Fake", None, True, None, None, 2, True),  # the latest try
+                items[1][1]: SETTLED,
+                items[2][1]: SETTLED,
+            }
+            assert fresh == {items[0][1]: SETTLED, items[1][1]: SETTLED, items[2][1]: SETTLED}
+            assert nothing == {items[4][1]: SETTLED}
     finally:
         database.close()
 

@@ -70,11 +70,14 @@ class ObservabilityMiddleware:
             request_id.reset(token)
 
     def _record(self, scope: Scope, root_path: str, status: int, seconds: float) -> None:
+        logged = access_log.isEnabledFor(logging.INFO)
+        if self.metrics is None and not logged:
+            return  # nobody asks for the route: spare matching it again
         route = route_template(scope, root_path)
         method = scope["method"] if scope["method"] in METHODS else "OTHER"  # bounded labels
         if self.metrics is not None:
             self.metrics.observe_request(method, route, status, seconds)
-        if access_log.isEnabledFor(logging.INFO):
+        if logged:
             duration_ms = round(seconds * 1000, 1)
             access_log.info(
                 "%s %s %d %.1f ms",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, literal_column, null, select, union_all
 from sqlmodel import Session, col
 
 from app.accounts.models import School
@@ -68,41 +68,48 @@ def _visible(compiled: dict[str, Any], allow_reflection: bool) -> tuple[list[dic
 def answers_of(db: Reads, *, pupil_id: str, assignment_id: int, item_key: str | None = None) -> dict[str, StoredAnswer]:
     """The pupil's latest try at each item of an assignment, by item key.
 
-    With ``item_key`` (a page that shows one item) only that item's try is read in full; every
+    With ``item_key`` (a page that shows one item) only that item's tries are read in full; every
     other item the pupil has settled is there as ``SETTLED``, enough to count them and to find
-    the next item. Reading each try in full cost a fifth of an answer once a pupil had answered
-    a few dozen items.
+    the next item. Both come from one statement, so they agree with each other: the settled
+    items' keys as one string (a row per settled item cost more than the rest of the read once
+    a pupil had answered a few dozen items), then the item's tries.
     """
-    if item_key is None:
-        rows = db.execute(_ANSWERS_QUERY, {"pupil_id": pupil_id, "assignment_id": assignment_id})
-        return {row.item_key: StoredAnswer(*row[1:]) for row in rows}
     values = {"pupil_id": pupil_id, "assignment_id": assignment_id}
-    answers = {row.item_key: SETTLED for row in db.execute(_SETTLED_QUERY, values)}
-    for row in db.execute(_ITEM_TRIES_QUERY, {**values, "item_key": item_key}):  # by attempt: the latest wins
-        answers[row.item_key] = StoredAnswer(*row[1:])
+    if item_key is None:
+        return {row.item_key: StoredAnswer(*row[1:]) for row in db.execute(_ANSWERS_QUERY, values)}
+    answers: dict[str, StoredAnswer] = {}
+    for row in db.execute(_ITEM_QUERY, {**values, "item_key": item_key}):  # settled keys first, then by attempt
+        if row.attempt == _SETTLED_ROW:
+            answers = dict.fromkeys((row.item_key or "").split(KEY_SEPARATOR), SETTLED)
+            answers.pop("", None)
+        else:
+            answers[row.item_key] = StoredAnswer(*row[1:])  # the latest try wins
     return answers
 
 
-_ANSWERS_QUERY = (
-    select(
-        ANSWERS.c.item_key,
-        ANSWERS.c.choice,
-        ANSWERS.c.confidence,
-        ANSWERS.c.is_correct,
-        ANSWERS.c.score,
-        ANSWERS.c.response,
-        ANSWERS.c.attempt,
-        ANSWERS.c.final,
-    )
-    .where(ANSWERS.c.pupil_id == bindparam("pupil_id"), ANSWERS.c.assignment_id == bindparam("assignment_id"))
-    .order_by(ANSWERS.c.attempt)
+_ANSWER_COLUMNS = (
+    ANSWERS.c.item_key,
+    ANSWERS.c.choice,
+    ANSWERS.c.confidence,
+    ANSWERS.c.is_correct,
+    ANSWERS.c.score,
+    ANSWERS.c.response,
+    ANSWERS.c.attempt,
+    ANSWERS.c.final,
 )
-_ITEM_TRIES_QUERY = _ANSWERS_QUERY.where(ANSWERS.c.item_key == bindparam("item_key"))
-_SETTLED_QUERY = select(ANSWERS.c.item_key).where(
-    ANSWERS.c.pupil_id == bindparam("pupil_id"),
-    ANSWERS.c.assignment_id == bindparam("assignment_id"),
-    ANSWERS.c.final.is_(True),
-)
+_OF_PUPIL = (ANSWERS.c.pupil_id == bindparam("pupil_id"), ANSWERS.c.assignment_id == bindparam("assignment_id"))
+_ANSWERS_QUERY = select(*_ANSWER_COLUMNS).where(*_OF_PUPIL).order_by(ANSWERS.c.attempt)
+KEY_SEPARATOR = " "  # item keys are lowercase letters, digits and hyphens (packs/vocabulary.py, ID_RE)
+_SETTLED_ROW = -1  # the attempt of the row that carries the settled items' keys, sorted first
+_ITEM_TRIES = select(*_ANSWER_COLUMNS).where(*_OF_PUPIL, ANSWERS.c.item_key == bindparam("item_key"))
+_SETTLED_KEYS = select(
+    func.aggregate_strings(ANSWERS.c.item_key, KEY_SEPARATOR),  # group_concat / string_agg: NULL when none
+    *[null() for _ in range(5)],
+    literal_column(str(_SETTLED_ROW)),
+    null(),
+).where(*_OF_PUPIL, ANSWERS.c.final.is_(True))
+# The tries first in the union: its columns take their types (and result conversions) from them.
+_ITEM_QUERY: Any = union_all(_ITEM_TRIES, _SETTLED_KEYS).order_by("attempt")
 # An item the pupil has settled, on a page about another item: what they answered is not read.
 SETTLED = StoredAnswer(choice="", confidence=None, is_correct=None, score=None, response=None, attempt=0, final=True)
 

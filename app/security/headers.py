@@ -51,9 +51,9 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(_decode(scope["headers"]))
         max_body = LARGE_BODIES.get(scope["path"], self.max_body)
         if scope["method"] not in SAFE_METHODS:
+            headers = _checked_headers(scope["headers"])
             if is_cross_site(headers):
                 await self._refuse(send, 403, "Cross-site request refused. / Anfrage von fremder Seite abgelehnt.")
                 return
@@ -117,5 +117,13 @@ def is_cross_site(headers: dict[str, str]) -> bool:
     return urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
 
 
-def _decode(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw]
+_CHECKED = frozenset({b"sec-fetch-site", b"origin", b"host", b"content-length"})
+
+
+def _checked_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The headers a state-changing request is checked by, by lowercase name."""
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in ((name.lower(), value) for name, value in raw)
+        if name in _CHECKED
+    }
