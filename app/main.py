@@ -39,6 +39,7 @@ from app.templating import STATIC_DIR, Renderer
 from app.web.compression import Compression
 from app.web.deps import Lupe
 from app.web.errors import install_error_pages
+from app.web.hot_route import HotRoute
 from app.web.routes import router as web_router
 
 
@@ -125,8 +126,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         privacy_router,
     ):
         add_routes(app, router)
-    app.router.routes.insert(0, ANSWER_ROUTE)  # the answer burst's hot path is matched first
+    app.router.routes.insert(0, ANSWER_ROUTE)  # listed like every route; HotRoute serves it
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(HotRoute, route=ANSWER_ROUTE, handlers=app.exception_handlers)  # the innermost
     install_error_pages(app)
     app.add_middleware(Compression)
     app.add_middleware(SecurityMiddleware, https=settings.https)

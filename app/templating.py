@@ -6,7 +6,6 @@ Block names are always chosen by the route's code, never taken from the request.
 from __future__ import annotations
 
 import hashlib
-import json
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.runtime import Macro
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -51,6 +50,18 @@ def _ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     return gettext_for(_language.get())[1](singular, plural, n, **values)
 
 
+def bar(share: float | None, label: str) -> Markup:
+    """A progress bar as inline SVG, ``share`` from 0 to 1, named by ``label`` for screen readers.
+
+    A template global rather than a macro: every answer's feedback draws one, and calling a
+    macro cost more than drawing it."""
+    width = round((share or 0) * 100)
+    return Markup(  # noqa: S704 - the label is escaped, the width is a number
+        f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="{escape(label)}">'
+        f'<rect width="100" height="10" class="bar-bg"/><rect width="{width}" height="10" class="bar-fill"/></svg>'
+    )
+
+
 _TYPED = object()  # an answer with the pupil's own words: rendered for them alone, never kept
 TYPED_ITEMS = frozenset({"short", "reflection"})
 
@@ -61,8 +72,16 @@ def _answer_variant(item: dict[str, Any], answer: Any) -> Any:
         return None
     if item["type"] in TYPED_ITEMS:
         return _TYPED
-    response = json.dumps(answer.response, sort_keys=True) if answer.response else None
-    return (answer.choice, answer.is_correct, answer.score, response)
+    return (answer.choice, answer.is_correct, answer.score, _frozen(answer.response))
+
+
+def _frozen(value: Any) -> Any:
+    """A response (JSON: dicts, lists, strings, numbers) as a hashable key, equal for equal responses."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(inner)) for key, inner in value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(inner) for inner in value)
+    return value
 
 
 class Renderer:
@@ -85,6 +104,7 @@ class Renderer:
         self._parts: dict[tuple[str, int, str, Any], tuple[dict[str, Any], Markup]] = {}
         self.env.globals.update(
             item_part=self.item_part,
+            bar=bar,
             static_url=static_url,
             languages=LANGUAGES,
             _=_gettext,

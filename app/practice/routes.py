@@ -187,9 +187,8 @@ def read_item(
         return principal, playable, item, answers
 
 
-# Not on ``router``: create_app puts it first among the app's routes. Behind FastAPI's included
-# routers, finding it cost more than a sixth of an answer, and FastAPI would not name it in the
-# scope, so the access log would match every route once more to find its template.
+# Not on ``router``: create_app lists it first among the app's routes, and app/web/hot_route.py
+# serves it from inside Lupe's middlewares, past FastAPI's exception layers and router.
 ANSWER_ROUTE = Route("/play/{assignment_id:int}/items/{item_key}", answer_endpoint, methods=["POST"])
 
 

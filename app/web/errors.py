@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -24,6 +26,17 @@ from app.security.authz import (
 from app.security.headers import BodyTooLarge
 
 log = logging.getLogger(__name__)
+
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+ExceptionHandlers = dict[Any, Any]  # Starlette's registry: exception class (or status) → handler
+
+
+def handler_for(handlers: ExceptionHandlers, error: Exception) -> ExceptionHandler | None:
+    """The handler registered for ``error``'s class or its nearest base, as Starlette looks it up."""
+    for kind in type(error).__mro__:
+        if kind in handlers:
+            return handlers[kind]  # type: ignore[no-any-return]
+    return None
 
 
 def error_page(request: Request, status: int, kind: str) -> Response:

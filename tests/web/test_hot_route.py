@@ -1,0 +1,68 @@
+"""The answer route served from inside Lupe's middlewares (app/web/hot_route.py): the same
+answers, error pages and headers as through FastAPI's router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.practice import routes as practice_routes
+from app.practice.routes import ANSWER_ROUTE
+from tests.conftest import create_class, html, join, new_client, open_pack, set_up_school
+
+
+def first_item(pupil: TestClient, assignment_id: int) -> str:
+    response = pupil.get(f"/play/{assignment_id}")
+    return str(response.url).rsplit("/", 1)[-1]
+
+
+@pytest.fixture
+def playing(client: TestClient, app: Any) -> tuple[TestClient, int, str]:
+    set_up_school(client)
+    class_id, code = create_class(client)
+    assignment_id = open_pack(client, class_id)
+    pupil = new_client(app)
+    join(pupil, code, "Dachs")
+    return pupil, assignment_id, first_item(pupil, assignment_id)
+
+
+def test_answers_are_served_without_the_router(app: Any, playing: tuple[TestClient, int, str]) -> None:
+    pupil, assignment_id, key = playing
+    app.router.routes.remove(ANSWER_ROUTE)  # the router could not find it now; only the hot route can
+    response = pupil.post(f"/play/{assignment_id}/items/{key}", data={"choice": "Fakt"})
+    assert response.status_code == 200
+    assert html(response).select_one(".feedback") is not None
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert pupil.get(f"/play/{assignment_id}/items/{key}").status_code == 200  # a GET is the router's
+
+
+def test_its_errors_get_the_app_s_pages_and_headers(playing: tuple[TestClient, int, str]) -> None:
+    pupil, assignment_id, key = playing
+    missing = pupil.post(f"/play/{assignment_id}/items/no-such-item", data={"choice": "Fakt"})
+    assert missing.status_code == 404
+    assert html(missing).select_one("main h1") is not None  # the friendly page, not a bare text
+    assert missing.headers["x-content-type-options"] == "nosniff"
+    signed_out = new_client(pupil.app).post(
+        f"/play/{assignment_id}/items/{key}", data={"choice": "Fakt"}, follow_redirects=False
+    )
+    assert signed_out.status_code == 303 and signed_out.headers["location"] == "/"
+    not_a_number = pupil.post(f"/play/seven/items/{key}", data={"choice": "Fakt"})
+    assert not_a_number.status_code in (404, 405)  # not the answer route's path: the router answers
+
+
+def test_an_unexpected_error_gets_the_crash_page(
+    app: Any, playing: tuple[TestClient, int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pupil, assignment_id, key = playing
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(practice_routes, "score_answer", broken)
+    crashing = TestClient(app, raise_server_exceptions=False, cookies=dict(pupil.cookies))
+    response = crashing.post(f"/play/{assignment_id}/items/{key}", data={"choice": "Fakt"})
+    assert response.status_code == 500
+    assert html(response).select_one("main h1") is not None
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
