@@ -6,6 +6,7 @@ Block names are always chosen by the route's code, never taken from the request.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
@@ -13,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.runtime import Macro
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2.runtime import Context, Macro
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -84,12 +85,32 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+class _Context(Context):
+    """Jinja's context, calling Lupe's own template globals the short way."""
+
+    environment: _Environment
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - as Jinja's
+        # Jinja's ``call`` first asks every callable whether it wants the context passed in; each of
+        # an answer's half a dozen calls paid for asking. Lupe's globals never want it.
+        if id(__obj) in __self.environment.plain_calls:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
+class _Environment(Environment):
+    context_class = _Context
+    plain_calls: frozenset[int] = frozenset()  # ids of the globals that take no context
+
+
 class Renderer:
     """Renders pages and their fragments in the request's language."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.env = Environment(
+        self.env = _Environment(
             loader=FileSystemLoader(str(TEMPLATES_DIR)),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
@@ -116,6 +137,8 @@ class Renderer:
         shared = self.env.get_template(MACROS).module
         self.env.globals.update({name: value for name, value in vars(shared).items() if isinstance(value, Macro)})
         self._globals = dict(self.env.globals)
+        self.env.plain_calls = frozenset(id(value) for value in self._globals.values() if callable(value))
+        self._templates: dict[str, Template] = {}  # when templates are not reloaded
 
     def item_part(self, template: str, item: dict[str, Any], answer: Any = None) -> Markup:
         """A part of an item that depends on nothing but the item, the language and, for the
@@ -137,7 +160,7 @@ class Renderer:
         """A template, or one block of it. Jinja's own ``render`` copies the globals, a ChainMap,
         into every context, which cost a third of rendering an answer's feedback; here they
         are one plain dict, merged with the values."""
-        template = self.env.get_template(name)
+        template = self._templates.get(name) or self._template(name)
         context = template.new_context({**self._globals, **values}, shared=True)
         try:
             render = template.root_render_func if block is None else template.blocks[block]
@@ -145,6 +168,12 @@ class Renderer:
         except Exception:
             self.env.handle_exception()
             raise  # handle_exception raises; this line is never reached
+
+    def _template(self, name: str) -> Template:
+        template = self.env.get_template(name)
+        if not self.settings.reload_lessons:
+            self._templates[name] = template
+        return template
 
     def _format_datetime(self, value: datetime | None) -> str:
         """A date and time in the page's language and the school's time zone."""
