@@ -8,10 +8,12 @@ from app.live.models import LiveSession
 from app.packs.models import Item, Pack, PackMedia, PackVersion
 from app.practice.models import Answer
 from app.privacy.models import AuditEntry, PurgeRun, RetentionPolicy
+from app.security.grants import AccessVersion
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccessVersion",
     "Account",
     "Answer",
     "Assignment",

@@ -17,6 +17,7 @@ from app.classroom.assignments import has_started, is_open
 from app.classroom.models import Assignment, Class, Pupil
 from app.packs.models import Pack
 from app.plain import Reads
+from app.security.grants import VERSION_COLUMN, RememberedGrants
 from app.security.sessions import (
     PRINCIPAL_QUERY,
     Principal,
@@ -204,13 +205,19 @@ def check_pupil_plays(db: Reads, pupil: SignedInPupil, assignment_id: int) -> Pl
     return grant_from_row(row, assignment_id)
 
 
-def pupil_plays(db: Reads, token_hash: str | None, assignment_id: int) -> tuple[Principal, SignedInPupil, PlayGrant]:
+def pupil_plays(
+    db: Reads, token_hash: str | None, assignment_id: int, *, remembered: RememberedGrants | None = None
+) -> tuple[Principal, SignedInPupil, PlayGrant]:
     """Who asks and, if a pupil, whether they may play ``assignment_id``: the answer path's one query
-    for what ``load_principal`` and ``check_pupil_plays`` read in two, judged by the same rules."""
+    for what ``load_principal`` and ``check_pupil_plays`` read in two, judged by the same rules
+    (also when the row is ``remembered``: only the reading is spared, never the judging)."""
     row = None
     if token_hash is not None:
         values = {"token_hash": token_hash, "assignment_id": assignment_id}
-        row = db.execute(_PRINCIPAL_AND_PLAYABLE_QUERY, values).first()
+        if remembered is None:
+            row = db.execute(_PRINCIPAL_AND_PLAYABLE_QUERY, values).first()
+        else:
+            row = remembered.row(db, _PRINCIPAL_AND_PLAYABLE_QUERY, values, (token_hash, assignment_id))
     principal = principal_from_row(row, token_hash or "")
     pupil = require_pupil(principal)  # a teacher's or nobody's session: the pupil's sign-in, as everywhere
     return principal, pupil, grant_from_row(row, assignment_id)
@@ -269,9 +276,10 @@ _PLAYABLE_QUERY = (
 _pupil_table: Any = Pupil.__table__  # type: ignore[attr-defined]
 _class_table: Any = Class.__table__  # type: ignore[attr-defined]
 _class_schools: Any = School.__table__.alias("class_school")  # type: ignore[attr-defined]
-# PRINCIPAL_QUERY with the assignment asked for, if it is the pupil's class's (the columns of _PLAYABLE_QUERY).
+# PRINCIPAL_QUERY with the assignment asked for, if it is the pupil's class's (the columns of _PLAYABLE_QUERY),
+# and the access version it was read at (app/security/grants.py).
 _PRINCIPAL_AND_PLAYABLE_QUERY = (
-    PRINCIPAL_QUERY.add_columns(*_grant_columns(_class_schools))
+    PRINCIPAL_QUERY.add_columns(*_grant_columns(_class_schools), VERSION_COLUMN)
     .outerjoin(
         _assignments,
         and_(_assignments.c.id == bindparam("assignment_id"), _assignments.c.class_id == _pupil_table.c.class_id),

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.db import Database
 from app.live.bus import Bus, MemoryBus
 from app.packs.library import CompiledPacks
+from app.security.grants import RememberedGrants
 from app.security.ratelimit import Limits
 from app.security.sessions import COOKIE_NAME, Principal, SessionCookies, load_principal
 from app.settings import Settings
@@ -29,6 +30,10 @@ class Lupe:
     packs: CompiledPacks = field(default_factory=CompiledPacks)
     limits: Limits = field(default_factory=Limits)
     bus: Bus = field(default_factory=MemoryBus)  # live events; create_app picks the backend
+    grants: RememberedGrants = field(init=False)  # the answer path's sign-in and grant, remembered
+
+    def __post_init__(self) -> None:
+        self.grants = RememberedGrants(self.db)
 
 
 # Dependencies are async on purpose: a sync one costs a trip to the thread pool on every
