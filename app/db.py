@@ -173,7 +173,9 @@ class AnswerWriter:
 
     async def store(self, values: dict[str, Any]) -> bool:
         """Store one answer; True when it is new, False when it was already stored."""
-        self.start()
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            self.start()
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.put((values, future))
         return await future

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
-from jinja2.runtime import Context, Macro
+from jinja2.runtime import Context, Macro, new_context
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -28,6 +28,7 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MACROS = "components/macros.html"  # their macros are globals of every template (restart after editing them)
 ITEM_PARTS_KEPT = 4096  # rendered item parts kept (a few KB each)
 STATIC_DIR = PROJECT_ROOT / "static"
+VARY = "HX-Request, Accept-Language, Cookie"  # what a rendered page depends on besides its URL
 
 
 @cache
@@ -161,7 +162,9 @@ class Renderer:
         into every context, which cost a third of rendering an answer's feedback; here they
         are one plain dict, merged with the values."""
         template = self._templates.get(name) or self._template(name)
-        context = template.new_context({**self._globals, **values}, shared=True)
+        # Without ``globals``: Jinja would copy the names of every global into each context, for
+        # ``{% import %}`` alone, which Lupe's templates do not use (their macros are globals).
+        context = new_context(self.env, template.name, template.blocks, {**self._globals, **values}, shared=True)
         try:
             render = template.root_render_func if block is None else template.blocks[block]
             return self.env.concat(render(context))  # type: ignore[attr-defined, no-any-return]
@@ -216,6 +219,4 @@ class Renderer:
             html = self._render(template, values, block)
         finally:
             _language.reset(token)
-        response = HTMLResponse(html, status_code=status_code, headers=headers)
-        response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
-        return response
+        return HTMLResponse(html, status_code=status_code, headers={**(headers or {}), "Vary": VARY})
