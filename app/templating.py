@@ -162,8 +162,9 @@ class Renderer:
         into every context, which cost a third of rendering an answer's feedback; here they
         are one plain dict, merged with the values."""
         template = self._templates.get(name) or self._template(name)
-        # Without ``globals``: Jinja would copy the names of every global into each context, for
-        # ``{% import %}`` alone, which Lupe's templates do not use (their macros are globals).
+        # Without ``globals``: Jinja would copy the names of every global into each context, only to
+        # find for a ``{% from … import %}`` that they are the imported template's globals too, so
+        # that its cached module serves; without them the cached module serves at once.
         context = new_context(self.env, template.name, template.blocks, {**self._globals, **values}, shared=True)
         try:
             render = template.root_render_func if block is None else template.blocks[block]
