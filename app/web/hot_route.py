@@ -2,7 +2,7 @@
 
 Every other request goes on through FastAPI: its exception middleware, its router, and
 Starlette's wrappers around the endpoint. For the one route a whole class hits at once,
-those layers cost more than a tenth of an answer. Here the route's own ``matches`` finds it
+those layers cost about a twentieth of an answer. Here the route's own ``matches`` finds it
 (path and method exactly as the router would), and an error raised by its endpoint gets its
 page from the app's own exception handlers (``install_error_pages``), so the answer route
 looks and fails like every other route.
