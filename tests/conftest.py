@@ -230,3 +230,15 @@ def join(client: TestClient, code: str, pseudonym: str) -> str:
     response = client.post(f"/join/{code.replace('-', '')}", data={"pseudonym": pseudonym})
     assert response.status_code == 200, response.text
     return html(response).select_one(".resume-code").get_text(strip=True)
+
+
+def pupil_playing(client: TestClient, app, pseudonym: str = "Dachs") -> tuple[TestClient, int, str]:  # noqa: ANN001
+    """A school and a class with the demo pack given to it, and a pupil who joined and opened it:
+    (the pupil's client, the assignment id, the key of the first item)."""
+    set_up_school(client)
+    class_id, code = create_class(client)
+    assignment_id = open_pack(client, class_id)
+    pupil = new_client(app)
+    join(pupil, code, pseudonym)
+    first = pupil.get(f"/play/{assignment_id}")
+    return pupil, assignment_id, str(first.url).rsplit("/", 1)[-1]

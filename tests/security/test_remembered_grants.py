@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app.clock import now
 from app.security.grants import TRIGGERS, VERSION_QUERY, WATCHED_TABLES, RememberedGrants
-from tests.conftest import create_class, html, join, new_client, open_pack, set_up_school
+from tests.conftest import html, pupil_playing
 
 BOTH = pytest.mark.parametrize(
     "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -35,13 +35,8 @@ def run(app: Any, *statements: str, **values: Any) -> None:
 @pytest.fixture
 def answering(client: TestClient, app: Any) -> Iterator[tuple[TestClient, int, list[str]]]:
     """A pupil who has answered once, so their sign-in and grant are remembered."""
-    set_up_school(client)
-    class_id, code = create_class(client)
-    assignment_id = open_pack(client, class_id)
-    pupil = new_client(app)
-    join(pupil, code, "Igel")
-    first = pupil.get(f"/play/{assignment_id}")
-    keys = [str(first.url).rsplit("/", 1)[-1]]
+    pupil, assignment_id, first_key = pupil_playing(client, app, "Igel")
+    keys = [first_key]
     answered = pupil.post(f"/play/{assignment_id}/items/{keys[0]}", data={"choice": "Fakt"})
     assert answered.status_code == 200
     keys.append(html(answered).select_one(".next a")["href"].rsplit("/", 1)[-1])

@@ -10,22 +10,12 @@ from fastapi.testclient import TestClient
 
 from app.practice import routes as practice_routes
 from app.practice.routes import ANSWER_ROUTE
-from tests.conftest import create_class, html, join, new_client, open_pack, set_up_school
-
-
-def first_item(pupil: TestClient, assignment_id: int) -> str:
-    response = pupil.get(f"/play/{assignment_id}")
-    return str(response.url).rsplit("/", 1)[-1]
+from tests.conftest import html, new_client, pupil_playing
 
 
 @pytest.fixture
 def playing(client: TestClient, app: Any) -> tuple[TestClient, int, str]:
-    set_up_school(client)
-    class_id, code = create_class(client)
-    assignment_id = open_pack(client, class_id)
-    pupil = new_client(app)
-    join(pupil, code, "Dachs")
-    return pupil, assignment_id, first_item(pupil, assignment_id)
+    return pupil_playing(client, app)
 
 
 def test_answers_are_served_without_the_router(app: Any, playing: tuple[TestClient, int, str]) -> None:
