@@ -159,10 +159,17 @@ class AnswerWriter:
         return self._queue.qsize()
 
     def start(self) -> None:
+        """Start the writer's thread unless it runs (checked without the lock first: every answer asks)."""
+        if self._running():
+            return
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
+            if not self._running():
                 self._thread = threading.Thread(target=self._run, name="lupe-answer-writer", daemon=True)
                 self._thread.start()
+
+    def _running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def stop(self) -> None:
         with self._lock:
@@ -173,9 +180,7 @@ class AnswerWriter:
 
     async def store(self, values: dict[str, Any]) -> bool:
         """Store one answer; True when it is new, False when it was already stored."""
-        thread = self._thread
-        if thread is None or not thread.is_alive():
-            self.start()
+        self.start()
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.put((values, future))
         return await future

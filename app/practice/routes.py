@@ -178,7 +178,7 @@ def read_item(
     """
     # Plain driver reads, not a Session: on this path SQLAlchemy's per-query work cost more than the queries.
     with lupe.db.plain.connect() as db:
-        principal, pupil, grant = pupil_plays(db, token_hash, assignment_id, remembered=lupe.grants)
+        principal, pupil, grant = pupil_plays(db, token_hash, assignment_id, lupe.grants)
         playable = Playable(db, lupe, pupil, assignment_id, grant)
         if answering and playable.grant.kind == AssignmentKind.live:
             raise NotVisible  # live answers go to the live lesson, which paces them

@@ -80,8 +80,7 @@ def answers_of(db: Reads, *, pupil_id: str, assignment_id: int, item_key: str | 
     answers: dict[str, StoredAnswer] = {}
     for row in db.execute(_ITEM_QUERY, {**values, "item_key": item_key}):  # settled keys first, then by attempt
         if row.attempt == _SETTLED_ROW:
-            answers = dict.fromkeys((row.item_key or "").split(KEY_SEPARATOR), SETTLED)
-            answers.pop("", None)
+            answers = dict.fromkeys((row.item_key or "").split(), SETTLED)  # NULL when none is settled
         else:
             answers[row.item_key] = StoredAnswer(*row[1:])  # the latest try wins
     return answers
@@ -99,11 +98,11 @@ _ANSWER_COLUMNS = (
 )
 _OF_PUPIL = (ANSWERS.c.pupil_id == bindparam("pupil_id"), ANSWERS.c.assignment_id == bindparam("assignment_id"))
 _ANSWERS_QUERY = select(*_ANSWER_COLUMNS).where(*_OF_PUPIL).order_by(ANSWERS.c.attempt)
-KEY_SEPARATOR = " "  # item keys are lowercase letters, digits and hyphens (packs/vocabulary.py, ID_RE)
+_KEY_SEPARATOR = " "  # item keys are lowercase letters, digits and hyphens (packs/vocabulary.py, ID_RE)
 _SETTLED_ROW = -1  # the attempt of the row that carries the settled items' keys, sorted first
 _ITEM_TRIES = select(*_ANSWER_COLUMNS).where(*_OF_PUPIL, ANSWERS.c.item_key == bindparam("item_key"))
 _SETTLED_KEYS = select(
-    func.aggregate_strings(ANSWERS.c.item_key, KEY_SEPARATOR),  # group_concat / string_agg: NULL when none
+    func.aggregate_strings(ANSWERS.c.item_key, _KEY_SEPARATOR),  # group_concat / string_agg: NULL when none
     *[null() for _ in range(5)],
     literal_column(str(_SETTLED_ROW)),
     null(),

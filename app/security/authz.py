@@ -206,7 +206,7 @@ def check_pupil_plays(db: Reads, pupil: SignedInPupil, assignment_id: int) -> Pl
 
 
 def pupil_plays(
-    db: Reads, token_hash: str | None, assignment_id: int, *, remembered: RememberedGrants | None = None
+    db: Reads, token_hash: str | None, assignment_id: int, remembered: RememberedGrants
 ) -> tuple[Principal, SignedInPupil, PlayGrant]:
     """Who asks and, if a pupil, whether they may play ``assignment_id``: the answer path's one query
     for what ``load_principal`` and ``check_pupil_plays`` read in two, judged by the same rules
@@ -214,10 +214,7 @@ def pupil_plays(
     row = None
     if token_hash is not None:
         values = {"token_hash": token_hash, "assignment_id": assignment_id}
-        if remembered is None:
-            row = db.execute(_PRINCIPAL_AND_PLAYABLE_QUERY, values).first()
-        else:
-            row = remembered.row(db, _PRINCIPAL_AND_PLAYABLE_QUERY, values, (token_hash, assignment_id))
+        row = remembered.row(db, _PRINCIPAL_AND_PLAYABLE_QUERY, values, (token_hash, assignment_id))
     principal = principal_from_row(row, token_hash or "")
     pupil = require_pupil(principal)  # a teacher's or nobody's session: the pupil's sign-in, as everywhere
     return principal, pupil, grant_from_row(row, assignment_id)

@@ -122,8 +122,9 @@ _CHECKED = frozenset({b"sec-fetch-site", b"origin", b"host", b"content-length"})
 
 def _checked_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """The headers a state-changing request is checked by, by lowercase name."""
-    return {
-        name.decode("latin-1"): value.decode("latin-1")
-        for name, value in ((name.lower(), value) for name, value in raw)
-        if name in _CHECKED
-    }
+    checked = {}
+    for name, value in raw:
+        lowered = name.lower()
+        if lowered in _CHECKED:
+            checked[lowered.decode("latin-1")] = value.decode("latin-1")
+    return checked
