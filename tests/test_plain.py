@@ -85,14 +85,14 @@ def test_one_item_read_has_its_tries_in_full_and_the_other_settled_items_by_key(
             with reads() as db:
                 shown = answers_of(db, pupil_id=mine, assignment_id=assignment, item_key=items[0][1])
                 fresh = answers_of(db, pupil_id=mine, assignment_id=assignment, item_key=items[5][1])
-                nothing = answers_of(db, pupil_id=pupils[1], assignment_id=assignment, item_key=items[0][1])
+                theirs = answers_of(db, pupil_id=other, assignment_id=assignment, item_key=items[0][1])
             assert shown == {
                 items[0][1]: StoredAnswer("Fake", None, True, None, None, 2, True),  # the latest try
                 items[1][1]: SETTLED,
                 items[2][1]: SETTLED,
             }
             assert fresh == {items[0][1]: SETTLED, items[1][1]: SETTLED, items[2][1]: SETTLED}
-            assert nothing == {items[4][1]: SETTLED}
+            assert theirs == {items[4][1]: SETTLED}
     finally:
         database.close()
 
