@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from app.packs.diagnostics import N_, Diagnostic, Report
@@ -16,6 +16,7 @@ from app.packs.media import Media
 from app.packs.models import Item, Pack, PackMedia, PackVersion
 from app.packs.sources import SourceFile, content_hash, read_pack_folder
 from app.packs.vocabulary import PACK_FILE
+from app.plain import Reads
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +233,10 @@ def _read_cleanly(folder: Path) -> tuple[list[SourceFile], dict[str, Media], str
     return files, media, content_hash(files, media)
 
 
+_COMPILED_QUERY = select(col(PackVersion.compiled)).where(col(PackVersion.id) == bindparam("version_id"))
+_ITEM_IDS_QUERY = select(col(Item.key), col(Item.id)).where(col(Item.pack_version_id) == bindparam("version_id"))
+
+
 class CompiledPacks:
     """Compiled pack versions by id. Versions never change, so caching them is safe."""
 
@@ -244,22 +249,19 @@ class CompiledPacks:
         """The version if this process has loaded it already."""
         return self._cache.get(version_id)
 
-    def get(self, db: Session, version_id: int) -> dict[str, Any]:
+    def get(self, db: Reads, version_id: int) -> dict[str, Any]:
+        """The version, loaded on ``db`` the first time (a Session, or the answer path's plain connection)."""
         from app.practice.services import visible_lookup
 
         cached = self._cache.get(version_id)
         if cached is not None:
             return cached
         # The compiled column alone: the whole row would also decode the version's Markdown sources.
-        compiled = db.execute(
-            select(col(PackVersion.compiled)).where(col(PackVersion.id) == version_id)
-        ).scalar_one_or_none()
-        if compiled is None:
+        row = db.execute(_COMPILED_QUERY, {"version_id": version_id}).first()
+        if row is None:
             raise LookupError(version_id)
-        compiled["item_ids"] = {
-            row.key: row.id
-            for row in db.execute(select(col(Item.key), col(Item.id)).where(Item.pack_version_id == version_id))  # type: ignore[arg-type]
-        }
+        compiled: dict[str, Any] = row.compiled
+        compiled["item_ids"] = {row.key: row.id for row in db.execute(_ITEM_IDS_QUERY, {"version_id": version_id})}
         compiled["by_key"] = {item["key"]: item for item in compiled["items"]}
         compiled["visible"] = visible_lookup(compiled)  # the items pupils see, worked out once
         with self._lock:

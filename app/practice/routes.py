@@ -10,7 +10,6 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
@@ -57,11 +56,9 @@ class Playable:
         self.grant: PlayGrant = grant or check_pupil_plays(db, pupil, assignment_id)
         self.assignment_id = assignment_id
         self.target = Target(pupil.id, assignment_id, self.grant.pack_id)
-        compiled = lupe.packs.cached(self.grant.version_id)
-        if compiled is None:  # a version this process has not seen yet: load it once
-            with Session(lupe.db.engine) as session:
-                compiled = lupe.packs.get(session, self.grant.version_id)
-        self.compiled = compiled
+        # A version this process has not seen yet is loaded once, on the request's own connection:
+        # a second one while holding it could find the pool empty when a whole class answers at once.
+        self.compiled = lupe.packs.get(db, self.grant.version_id)
         self.items = visible_items(self.compiled, allow_reflection=self.grant.allow_reflection)
 
     def item(self, key: str) -> dict[str, Any]:

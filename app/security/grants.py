@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, select, text
+from sqlalchemy import BigInteger, Column, column, select, table
 from sqlalchemy.sql import Executable
 from sqlmodel import Field, SQLModel
 
@@ -43,6 +43,8 @@ _ACCESS_VERSION: Any = AccessVersion.__table__  # type: ignore[attr-defined]
 VERSION_QUERY = select(_ACCESS_VERSION.c.version).where(_ACCESS_VERSION.c.id == 1)
 # The column a remembered query adds, read in the same statement (so from the same snapshot) as its row.
 VERSION_COLUMN = VERSION_QUERY.scalar_subquery().label("access_version")
+_SQLITE_TRIGGERS: Any = select(column("name")).select_from(table("sqlite_master")).where(column("type") == "trigger")
+_POSTGRES_TRIGGERS: Any = select(column("tgname")).select_from(table("pg_trigger"))
 
 
 class RememberedGrants:
@@ -56,7 +58,7 @@ class RememberedGrants:
 
     def row(self, db: Reads, query: Executable, values: dict[str, Any], key: Any) -> Any:
         """The first row of ``query`` for ``values`` (or None): remembered, or read and remembered."""
-        if not self.usable():
+        if not self.usable(db):
             return db.execute(query, values).first()
         version = db.execute(VERSION_QUERY, {}).first()[0]  # type: ignore[index]  # the one row is always there
         found = self._rows.get(key)
@@ -70,10 +72,14 @@ class RememberedGrants:
             self._rows[key] = (version, row)
         return row
 
-    def usable(self) -> bool:
-        """Whether every trigger is in place (a migration that rebuilt a table would have dropped its own)."""
+    def usable(self, db: Reads) -> bool:
+        """Whether every trigger is in place (a migration that rebuilt a table would have dropped its own).
+
+        Asked on ``db``, the request's own connection: a second one while holding it could
+        find the pool empty when a whole class answers at once."""
         if self._usable is None:
-            found = self._triggers()
+            query = _SQLITE_TRIGGERS if self.database.engine.dialect.name == "sqlite" else _POSTGRES_TRIGGERS
+            found = {str(name) for (name,) in db.execute(query, {})}
             missing = TRIGGERS - found
             if missing:
                 log.warning(
@@ -81,12 +87,3 @@ class RememberedGrants:
                 )
             self._usable = not missing
         return self._usable
-
-    def _triggers(self) -> set[str]:
-        engine = self.database.engine
-        if engine.dialect.name == "sqlite":
-            query = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            query = text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal OR tgconstraint <> 0")
-        with engine.connect() as connection:
-            return {str(name) for (name,) in connection.execute(query)}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from app.practice import routes as practice_routes
 from app.practice.routes import ANSWER_ROUTE
@@ -56,3 +57,31 @@ def test_an_unexpected_error_gets_the_crash_page(
     assert response.status_code == 500
     assert html(response).select_one("main h1") is not None
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_an_answer_holds_one_pooled_connection_at_a_time(app: Any, playing: tuple[TestClient, int, str]) -> None:
+    """A whole class answering must not need two connections each: with the pool nearly taken by
+    the first reads, every request would wait for a second one (a 500 after the pool's timeout).
+    Also on a process that has not yet loaded the pack nor checked its access triggers."""
+    pupil, assignment_id, key = playing
+    lupe = app.state.lupe
+    lupe.packs._cache.clear()
+    lupe.grants._usable = None
+    lupe.grants._rows.clear()
+    held = {"now": lupe.db.engine.pool.checkedout(), "most": 0}
+
+    def checked_out(*_args: Any) -> None:
+        held["now"] += 1
+        held["most"] = max(held["most"], held["now"])
+
+    def checked_in(*_args: Any) -> None:
+        held["now"] -= 1
+
+    event.listen(lupe.db.engine, "checkout", checked_out)
+    event.listen(lupe.db.engine, "checkin", checked_in)
+    try:
+        assert pupil.post(f"/play/{assignment_id}/items/{key}", data={"choice": "Fakt"}).status_code == 200
+    finally:
+        event.remove(lupe.db.engine, "checkout", checked_out)
+        event.remove(lupe.db.engine, "checkin", checked_in)
+    assert held["most"] <= 1
