@@ -101,6 +101,10 @@ def play_whole_pack(page: Any, *, check_pages: bool = False, keyboard: bool = Fa
         answered += 1
         page.locator(".next a").click()
         expect()(page.locator(".feedback")).to_have_count(0)  # the next item (or the summary) has arrived
+        # …and htmx has taken it on: it wires up swapped-in forms when the swap settles, some 20 ms
+        # later. A key pressed before that posts the form without htmx, as a full page (fine for a
+        # pupil, but then nothing moves the focus, which the next round checks).
+        expect()(page.locator(".htmx-settling, .htmx-added")).to_have_count(0)
     return answered
 
 
